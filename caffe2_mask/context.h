@@ -1,0 +1,52 @@
+// The CPU device context: the copy helpers operators use, and the device check for OperatorDefs.
+#pragma once
+
+#include <cstring>
+
+#include "caffe2_mask/tensor.h"
+
+namespace caffe2 {
+
+class DeviceOption;
+class OperatorDef;
+
+class CPUContext {
+ public:
+  static constexpr DeviceType device_type() { return CPU; }
+
+  CPUContext() = default;
+  explicit CPUContext(const DeviceOption&) {}
+
+  // Copies n items of dtype `meta`; constructed types (strings) are assigned, others memcpy'd.
+  static void CopyItemsSameDevice(TypeMeta meta, size_t n, const void* src, void* dst) {
+    if (n == 0 || src == dst) return;
+    if (meta.is_pod()) {
+      std::memcpy(dst, src, n * meta.itemsize());
+    } else {
+      meta.data()->copy(src, dst, n);
+    }
+  }
+  static void CopyBytesSameDevice(size_t nbytes, const void* src, void* dst) {
+    if (nbytes > 0 && src != dst) std::memcpy(dst, src, nbytes);
+  }
+  template <typename T>
+  static void CopySameDevice(size_t n, const T* src, T* dst) {
+    CopyItemsSameDevice(TypeMeta::Make<T>(), n, src, dst);
+  }
+  // Caffe2 spelled these with the source and destination devices in the name; CPU is the only one.
+  static void CopyBytesToCPU(size_t nbytes, const void* src, void* dst) {
+    CopyBytesSameDevice(nbytes, src, dst);
+  }
+  static void CopyBytesFromCPU(size_t nbytes, const void* src, void* dst) {
+    CopyBytesSameDevice(nbytes, src, dst);
+  }
+
+  // Nothing is asynchronous on the CPU.
+  void FinishDeviceComputation() {}
+  void SwitchToDevice(int = 0) {}
+};
+
+// Throws unless `option` names the CPU (or no device). `who` says whose option it is, for the message.
+void EnforceCPUDevice(const DeviceOption& option, const std::string& who);
+
+}  // namespace caffe2

@@ -1,0 +1,100 @@
+// The one error channel of the runtime: every failed check throws caffe2::EnforceNotMet, whose message
+// carries the failed condition, the values involved and, once it passes through Operator::Run or a net,
+// the operator that was running.
+#pragma once
+
+#include <exception>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace caffe2 {
+
+namespace detail {
+inline void AppendToStream(std::ostream&) {}
+template <typename T, typename... Rest>
+void AppendToStream(std::ostream& out, const T& first, const Rest&... rest) {
+  out << first;
+  AppendToStream(out, rest...);
+}
+}  // namespace detail
+
+// Concatenates its arguments with operator<<.
+template <typename... Args>
+std::string MakeString(const Args&... args) {
+  std::ostringstream out;
+  detail::AppendToStream(out, args...);
+  return out.str();
+}
+inline std::string MakeString(const std::string& s) { return s; }
+inline std::string MakeString(const char* s) { return s; }
+
+class EnforceNotMet : public std::exception {
+ public:
+  EnforceNotMet(const char* file, int line, const char* condition, const std::string& message);
+
+  // Adds context (an operator, a net) as a new line; what() includes it.
+  void AppendMessage(const std::string& context);
+
+  const char* what() const noexcept override { return full_message_.c_str(); }
+  // The message without the file/line prefix and the appended context.
+  const std::string& msg() const { return message_; }
+  const std::vector<std::string>& context() const { return context_; }
+  const std::string& condition() const { return condition_; }
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
+
+ private:
+  void Rebuild();
+
+  std::string file_;
+  int line_;
+  std::string condition_;
+  std::string message_;
+  std::vector<std::string> context_;
+  std::string full_message_;
+};
+
+[[noreturn]] void ThrowEnforceNotMet(const char* file, int line, const char* condition,
+                                     const std::string& message);
+
+namespace detail {
+// "a == b" failed: prints "a == b (3 vs. 4)" plus the caller's message.
+template <typename A, typename B>
+[[noreturn]] void ThrowComparison(const char* file, int line, const char* expr, const A& a, const B& b,
+                                  const std::string& message) {
+  std::string text = MakeString(message.empty() ? "" : message + " ", "(", a, " vs. ", b, ")");
+  ThrowEnforceNotMet(file, line, expr, text);
+}
+}  // namespace detail
+
+}  // namespace caffe2
+
+#define CAFFE_THROW(...) \
+  ::caffe2::ThrowEnforceNotMet(__FILE__, __LINE__, "", ::caffe2::MakeString(__VA_ARGS__))
+
+#define CAFFE_ENFORCE(condition, ...)                                                       \
+  do {                                                                                      \
+    if (!(condition)) {                                                                     \
+      ::caffe2::ThrowEnforceNotMet(__FILE__, __LINE__, #condition,                         \
+                                   ::caffe2::MakeString("" __VA_OPT__(, ) __VA_ARGS__));   \
+    }                                                                                       \
+  } while (false)
+
+#define CAFFE_ENFORCE_THAT_IMPL(op, a, b, expr, ...)                                        \
+  do {                                                                                      \
+    const auto& caffe_enforce_a_ = (a);                                                     \
+    const auto& caffe_enforce_b_ = (b);                                                     \
+    if (!(caffe_enforce_a_ op caffe_enforce_b_)) {                                          \
+      ::caffe2::detail::ThrowComparison(__FILE__, __LINE__, expr, caffe_enforce_a_,         \
+                                        caffe_enforce_b_,                                   \
+                                        ::caffe2::MakeString("" __VA_OPT__(, ) __VA_ARGS__)); \
+    }                                                                                       \
+  } while (false)
+
+#define CAFFE_ENFORCE_EQ(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(==, a, b, #a " == " #b, __VA_ARGS__)
+#define CAFFE_ENFORCE_NE(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(!=, a, b, #a " != " #b, __VA_ARGS__)
+#define CAFFE_ENFORCE_LE(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(<=, a, b, #a " <= " #b, __VA_ARGS__)
+#define CAFFE_ENFORCE_LT(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(<, a, b, #a " < " #b, __VA_ARGS__)
+#define CAFFE_ENFORCE_GE(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(>=, a, b, #a " >= " #b, __VA_ARGS__)
+#define CAFFE_ENFORCE_GT(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(>, a, b, #a " > " #b, __VA_ARGS__)

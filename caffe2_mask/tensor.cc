@@ -1,0 +1,204 @@
+#include "caffe2_mask/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <sstream>
+
+namespace caffe2 {
+
+TensorLimits& GetTensorLimits() {
+  static TensorLimits limits;
+  return limits;
+}
+
+std::string ShapeString(const std::vector<int64_t>& dims) {
+  std::ostringstream out;
+  out << "[";
+  for (size_t i = 0; i < dims.size(); ++i) out << (i ? ", " : "") << dims[i];
+  out << "]";
+  return out.str();
+}
+
+int64_t CheckedNumel(const std::vector<int64_t>& dims, const char* what) {
+  const auto& limits = GetTensorLimits();
+  CAFFE_ENFORCE_LE(static_cast<int64_t>(dims.size()), limits.max_rank, what, " ", ShapeString(dims),
+                   " has more dims than the rank limit");
+  int64_t numel = 1;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    CAFFE_ENFORCE_GE(dims[i], 0, what, " ", ShapeString(dims), ": dim ", i, " is negative");
+    CAFFE_ENFORCE(!__builtin_mul_overflow(numel, dims[i], &numel), what, " ", ShapeString(dims),
+                  ": the element count overflows 64 bits");
+  }
+  return numel;
+}
+
+void Tensor::Freer::operator()(void* ptr) const { std::free(ptr); }
+
+Tensor::~Tensor() { ReleaseStorage(); }
+
+Tensor::Tensor(Tensor&& other) noexcept { *this = std::move(other); }
+
+Tensor& Tensor::operator=(Tensor&& other) noexcept {
+  if (this != &other) {
+    ReleaseStorage();
+    dims_ = std::move(other.dims_);
+    numel_ = other.numel_;
+    meta_ = other.meta_;
+    storage_ = std::move(other.storage_);
+    capacity_ = other.capacity_;
+    constructed_ = other.constructed_;
+    other.dims_ = {0};
+    other.numel_ = 0;
+    other.capacity_ = 0;
+    other.constructed_ = 0;
+  }
+  return *this;
+}
+
+void Tensor::ReleaseStorage() {
+  if (storage_ && constructed_ > 0) {
+    meta_.data()->destroy(storage_.get(), static_cast<size_t>(constructed_));
+  }
+  storage_.reset();
+  capacity_ = 0;
+  constructed_ = 0;
+}
+
+void Tensor::FreeMemory() { ReleaseStorage(); }
+
+void Tensor::Resize(const std::vector<int64_t>& dims) {
+  const int64_t numel = CheckedNumel(dims);
+  dims_ = dims;
+  if (numel == numel_) return;
+  numel_ = numel;
+  if (!storage_) return;
+  // Constructed types hold exactly numel objects; plain bytes keep the buffer if it is big enough.
+  if (!meta_.is_pod() || static_cast<uint64_t>(numel_) * meta_.itemsize() > capacity_) {
+    ReleaseStorage();
+  }
+}
+
+void Tensor::Reshape(const std::vector<int64_t>& dims) {
+  const int64_t numel = CheckedNumel(dims);
+  CAFFE_ENFORCE_EQ(numel, numel_, "Reshape from ", ShapeString(dims_), " to ", ShapeString(dims),
+                   " must keep the element count");
+  dims_ = dims;
+}
+
+int32_t Tensor::dim32(int i) const {
+  const int64_t d = size(i);
+  CAFFE_ENFORCE_LE(d, std::numeric_limits<int32_t>::max(), "dim ", i, " does not fit int32");
+  return static_cast<int32_t>(d);
+}
+
+int64_t Tensor::size_from_dim(int k) const {
+  CAFFE_ENFORCE(k >= 0 && k <= dim(), "size_from_dim(", k, ") on a ", dim(), "-D tensor");
+  int64_t r = 1;
+  for (int i = k; i < dim(); ++i) r *= dims_[i];
+  return r;
+}
+
+int64_t Tensor::size_to_dim(int k) const {
+  CAFFE_ENFORCE(k >= 0 && k <= dim(), "size_to_dim(", k, ") on a ", dim(), "-D tensor");
+  int64_t r = 1;
+  for (int i = 0; i < k; ++i) r *= dims_[i];
+  return r;
+}
+
+int64_t Tensor::size_between_dim(int k, int l) const {
+  CAFFE_ENFORCE(k >= 0 && l <= dim() && k <= l, "size_between_dim(", k, ", ", l, ") on a ", dim(),
+                "-D tensor");
+  int64_t r = 1;
+  for (int i = k; i < l; ++i) r *= dims_[i];
+  return r;
+}
+
+int Tensor::canonical_axis_index(int axis_index) const {
+  CAFFE_ENFORCE(axis_index >= -dim() && axis_index < dim(), "axis ", axis_index,
+                " is out of range for a ", dim(), "-D tensor (valid: ", -dim(), " to ", dim() - 1, ")");
+  return axis_index < 0 ? axis_index + dim() : axis_index;
+}
+
+void Tensor::CheckDataType(TypeMeta wanted, const char* accessor) const {
+  if (meta_ != wanted) {
+    CAFFE_THROW("tensor ", DebugString(), " holds ", meta_.name(), ", but ", accessor, "<",
+                wanted.name(), ">() was asked for");
+  }
+}
+
+const void* Tensor::CheckedRawData() const {
+  CAFFE_ENFORCE(meta_.defined(), "tensor ", DebugString(),
+                " has no dtype yet: write it with mutable_data<T>() first");
+  if (numel_ == 0) return storage_.get();
+  CAFFE_ENFORCE(storage_ != nullptr, "tensor ", DebugString(),
+                " was resized and holds no data yet: write it with mutable_data<T>() first");
+  return storage_.get();
+}
+
+void* Tensor::raw_mutable_data(TypeMeta meta) {
+  CAFFE_ENFORCE(meta.defined(), "raw_mutable_data needs a dtype");
+  const uint64_t bytes = static_cast<uint64_t>(numel_) * meta.itemsize();
+  const bool fits = meta.is_pod() ? bytes <= capacity_ : constructed_ == numel_;
+  if (storage_ && meta == meta_ && fits) return storage_.get();
+
+  // Check the size against the limit before giving up the old buffer, so a refused request
+  // leaves the tensor as it was.
+  const auto& limits = GetTensorLimits();
+  CAFFE_ENFORCE(numel_ <= limits.max_bytes / static_cast<int64_t>(meta.itemsize()), "tensor ",
+                ShapeString(dims_), " of ", meta.name(), " needs ", bytes,
+                " bytes, more than the limit of ", limits.max_bytes, " bytes");
+  ReleaseStorage();
+  // Round up so the allocation size is a multiple of the alignment, as aligned_alloc requires;
+  // never zero, so an empty tensor still has a valid pointer.
+  const size_t alloc = static_cast<size_t>((bytes + kAlignment - 1) / kAlignment * kAlignment);
+  void* ptr = std::aligned_alloc(kAlignment, alloc == 0 ? kAlignment : alloc);
+  if (ptr == nullptr) {
+    CAFFE_THROW("out of memory allocating ", bytes, " bytes for tensor ", ShapeString(dims_), " of ",
+                meta.name());
+  }
+  storage_.reset(ptr);
+  capacity_ = alloc == 0 ? kAlignment : alloc;
+  meta_ = meta;
+  if (!meta.is_pod()) {
+    meta.data()->placement_new(ptr, static_cast<size_t>(numel_));
+    constructed_ = numel_;
+  }
+  return ptr;
+}
+
+void* Tensor::raw_mutable_data() {
+  CAFFE_ENFORCE(meta_.defined(), "tensor ", DebugString(),
+                " has no dtype yet: use raw_mutable_data(dtype) or mutable_data<T>()");
+  return raw_mutable_data(meta_);
+}
+
+void Tensor::CopyFrom(const Tensor& src) {
+  if (this == &src) return;
+  Resize(src.sizes());
+  if (!src.meta_.defined()) {
+    ReleaseStorage();
+    meta_ = TypeMeta();
+    return;
+  }
+  void* dst = raw_mutable_data(src.meta_);
+  if (numel_ == 0) return;
+  const void* from = src.raw_data();
+  if (src.meta_.is_pod()) {
+    std::memcpy(dst, from, static_cast<size_t>(nbytes()));
+  } else {
+    src.meta_.data()->copy(from, dst, static_cast<size_t>(numel_));
+  }
+}
+
+Tensor Tensor::Clone() const {
+  Tensor copy;
+  copy.CopyFrom(*this);
+  return copy;
+}
+
+std::string Tensor::DebugString() const {
+  return MakeString("Tensor<", meta_.name(), ">", ShapeString(dims_));
+}
+
+}  // namespace caffe2

@@ -1,0 +1,138 @@
+// A contiguous CPU tensor: int64 dims, a dtype, and 64-byte-aligned storage that is reused whenever a
+// new size fits the bytes already held, so an operator that runs again on same-shape inputs allocates
+// nothing.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "caffe2_mask/types.h"
+
+namespace caffe2 {
+
+enum class DeviceType : int8_t { CPU = 0 };
+constexpr DeviceType CPU = DeviceType::CPU;
+
+// Limits on what a tensor may hold, checked on every resize so that no shape can overflow a size
+// computation or ask for an absurd allocation. Process-wide; the runner exposes them as flags.
+struct TensorLimits {
+  int64_t max_rank = 32;
+  int64_t max_bytes = int64_t{64} << 30;  // 64 GiB
+};
+TensorLimits& GetTensorLimits();
+
+// Product of dims with overflow and sign checks; `what` names the shape in the error.
+int64_t CheckedNumel(const std::vector<int64_t>& dims, const char* what = "tensor");
+
+class Tensor {
+ public:
+  // Memory alignment of every tensor's data, enough for any vector load.
+  static constexpr size_t kAlignment = 64;
+
+  // A new tensor is 1-D with zero elements and no dtype.
+  Tensor() = default;
+  explicit Tensor(DeviceType) {}
+  explicit Tensor(const std::vector<int64_t>& dims, DeviceType = CPU) { Resize(dims); }
+  ~Tensor();
+
+  Tensor(Tensor&& other) noexcept;
+  Tensor& operator=(Tensor&& other) noexcept;
+  Tensor(const Tensor&) = delete;
+  Tensor& operator=(const Tensor&) = delete;
+
+  DeviceType GetDeviceType() const { return CPU; }
+
+  // Sets the shape. Keeps the buffer when the new byte size fits what is allocated (plain dtypes);
+  // otherwise frees it, and the next mutable_data() allocates.
+  void Resize(const std::vector<int64_t>& dims);
+  void Resize(std::initializer_list<int64_t> dims) { Resize(std::vector<int64_t>(dims)); }
+  template <typename... Ints,
+            typename = std::enable_if_t<(sizeof...(Ints) > 0) && (std::is_integral_v<Ints> && ...)>>
+  void Resize(Ints... dims) {
+    Resize(std::vector<int64_t>{static_cast<int64_t>(dims)...});
+  }
+  void ResizeLike(const Tensor& other) { Resize(other.sizes()); }
+  // Changes the shape without touching data; the element count must stay the same.
+  void Reshape(const std::vector<int64_t>& dims);
+
+  const std::vector<int64_t>& sizes() const { return dims_; }
+  const std::vector<int64_t>& dims() const { return dims_; }
+  int dim() const { return static_cast<int>(dims_.size()); }
+  int ndim() const { return dim(); }
+  // Size of dimension i; i may be negative (counted from the end).
+  int64_t size(int i) const { return dims_[canonical_axis_index(i)]; }
+  int32_t dim32(int i) const;
+  int64_t numel() const { return numel_; }
+  // Product of dims[k:], dims[:k] and dims[k:l].
+  int64_t size_from_dim(int k) const;
+  int64_t size_to_dim(int k) const;
+  int64_t size_between_dim(int k, int l) const;
+  // Maps a possibly negative axis to [0, dim()); an axis outside [-dim(), dim()) is an error.
+  int canonical_axis_index(int axis_index) const;
+
+  TypeMeta dtype() const { return meta_; }
+  TypeMeta meta() const { return meta_; }
+  template <typename T>
+  bool IsType() const {
+    return meta_.Match<T>();
+  }
+  size_t itemsize() const { return meta_.itemsize(); }
+  int64_t nbytes() const { return numel_ * static_cast<int64_t>(meta_.itemsize()); }
+  // Bytes currently allocated (0 when none).
+  size_t capacity_nbytes() const { return capacity_; }
+
+  // Typed access; asking for a T other than the dtype is an error, never a reinterpretation.
+  template <typename T>
+  const T* data() const {
+    CheckDataType(TypeMeta::Make<T>(), "data");
+    return static_cast<const T*>(CheckedRawData());
+  }
+  template <typename T>
+  T* mutable_data() {
+    return static_cast<T*>(raw_mutable_data(TypeMeta::Make<T>()));
+  }
+  const void* raw_data() const { return CheckedRawData(); }
+  // Sets the dtype and makes sure storage for numel() items of it exists.
+  void* raw_mutable_data(TypeMeta meta);
+  // The same with the current dtype, which must be set.
+  void* raw_mutable_data();
+
+  // Deep copy of shape, dtype and data.
+  void CopyFrom(const Tensor& src);
+  Tensor Clone() const;
+  void FreeMemory();
+
+  // "Tensor<float>[2, 3]"
+  std::string DebugString() const;
+
+ private:
+  struct Freer {
+    void operator()(void* ptr) const;
+  };
+  void CheckDataType(TypeMeta wanted, const char* accessor) const;
+  const void* CheckedRawData() const;
+  void ReleaseStorage();
+
+  std::vector<int64_t> dims_{0};
+  int64_t numel_ = 0;
+  TypeMeta meta_;
+  std::unique_ptr<void, Freer> storage_;
+  size_t capacity_ = 0;
+  // Elements constructed in storage_ (only for dtypes that need construction, such as strings).
+  int64_t constructed_ = 0;
+};
+
+std::string ShapeString(const std::vector<int64_t>& dims);
+
+namespace detail {
+template <>
+struct TypeNameOf<Tensor> {
+  static const char* Name() { return "Tensor"; }
+};
+}  // namespace detail
+
+}  // namespace caffe2

@@ -1,0 +1,228 @@
+#include "registry/operator_schema.h"
+
+#include <map>
+#include <memory>
+#include <sstream>
+
+namespace caffe2 {
+
+namespace {
+std::string SetText(const std::set<int>& values) {
+  std::ostringstream out;
+  out << "one of {";
+  bool first = true;
+  for (int v : values) {
+    out << (first ? "" : ", ") << v;
+    first = false;
+  }
+  out << "}";
+  return out.str();
+}
+
+std::string RangeText(int min, int max) {
+  if (min == max) return std::to_string(min);
+  if (max == std::numeric_limits<int>::max()) return MakeString("at least ", min);
+  return MakeString(min, " to ", max);
+}
+}  // namespace
+
+OpSchema::OpSchema(std::string name, std::string file, int line)
+    : name_(std::move(name)), file_(std::move(file)), line_(line) {}
+
+OpSchema& OpSchema::NumInputs(int n) { return NumInputs(n, n); }
+OpSchema& OpSchema::NumInputs(int min, int max) {
+  num_inputs_ok_ = [min, max](int n) { return n >= min && n <= max; };
+  input_count_text_ = RangeText(min, max);
+  return *this;
+}
+OpSchema& OpSchema::NumInputs(std::set<int> allowed) {
+  input_count_text_ = SetText(allowed);
+  num_inputs_ok_ = [allowed = std::move(allowed)](int n) { return allowed.count(n) > 0; };
+  return *this;
+}
+OpSchema& OpSchema::NumInputs(std::function<bool(int)> allowed) {
+  num_inputs_ok_ = std::move(allowed);
+  input_count_text_ = "as documented";
+  return *this;
+}
+OpSchema& OpSchema::NumOutputs(int n) { return NumOutputs(n, n); }
+OpSchema& OpSchema::NumOutputs(int min, int max) {
+  num_outputs_ok_ = [min, max](int n) { return n >= min && n <= max; };
+  output_count_text_ = RangeText(min, max);
+  return *this;
+}
+OpSchema& OpSchema::NumOutputs(std::set<int> allowed) {
+  output_count_text_ = SetText(allowed);
+  num_outputs_ok_ = [allowed = std::move(allowed)](int n) { return allowed.count(n) > 0; };
+  return *this;
+}
+OpSchema& OpSchema::NumOutputs(std::function<bool(int)> allowed) {
+  num_outputs_ok_ = std::move(allowed);
+  output_count_text_ = "as documented";
+  return *this;
+}
+OpSchema& OpSchema::NumInputsOutputs(std::function<bool(int, int)> allowed) {
+  num_inputs_outputs_ok_ = std::move(allowed);
+  return *this;
+}
+OpSchema& OpSchema::AllowInplace(std::set<std::pair<int, int>> pairs) {
+  inplace_allowed_ = [pairs = std::move(pairs)](int in, int out) { return pairs.count({in, out}) > 0; };
+  return *this;
+}
+OpSchema& OpSchema::AllowInplace(std::function<bool(int, int)> allowed) {
+  inplace_allowed_ = std::move(allowed);
+  return *this;
+}
+OpSchema& OpSchema::AllowOneToOneInplace() {
+  return AllowInplace([](int in, int out) { return in == out; });
+}
+
+OpSchema& OpSchema::SetDoc(std::string doc) {
+  doc_ = std::move(doc);
+  return *this;
+}
+OpSchema& OpSchema::Input(int index, std::string name, std::string description) {
+  if (static_cast<int>(input_docs_.size()) <= index) input_docs_.resize(index + 1);
+  input_docs_[index] = {std::move(name), std::move(description)};
+  return *this;
+}
+OpSchema& OpSchema::Output(int index, std::string name, std::string description) {
+  if (static_cast<int>(output_docs_.size()) <= index) output_docs_.resize(index + 1);
+  output_docs_[index] = {std::move(name), std::move(description)};
+  return *this;
+}
+OpSchema& OpSchema::Arg(std::string name, std::string description, bool required) {
+  args_.push_back({std::move(name), std::move(description), required});
+  return *this;
+}
+OpSchema& OpSchema::TensorInferenceFunction(ShapeInference function) {
+  shape_inference_ = std::move(function);
+  return *this;
+}
+OpSchema& OpSchema::IdenticalTypeAndShape() {
+  return TensorInferenceFunction([](const OperatorDef&, const std::vector<TensorShape>& in) {
+    return std::vector<TensorShape>(in.empty() ? 0 : 1, in.empty() ? TensorShape() : in[0]);
+  });
+}
+OpSchema& OpSchema::IdenticalTypeAndShapeOfInput(int index) {
+  return TensorInferenceFunction([index](const OperatorDef&, const std::vector<TensorShape>& in) {
+    std::vector<TensorShape> out(1);
+    if (index < static_cast<int>(in.size())) {
+      out[0] = in[index];
+    } else {
+      out[0].set_unknown_shape(true);
+    }
+    return out;
+  });
+}
+
+std::vector<std::string> OpSchema::Problems(const OperatorDef& def) const {
+  std::vector<std::string> problems;
+  const int inputs = def.input_size();
+  const int outputs = def.output_size();
+  if (!num_inputs_ok_(inputs)) {
+    problems.push_back(MakeString(name_, " takes ", input_count_text_, " input(s), but the def has ",
+                                  inputs));
+  }
+  if (!num_outputs_ok_(outputs)) {
+    problems.push_back(MakeString(name_, " takes ", output_count_text_,
+                                  " output(s), but the def has ", outputs));
+  }
+  if (num_inputs_outputs_ok_ && !num_inputs_outputs_ok_(inputs, outputs)) {
+    problems.push_back(MakeString(name_, " does not take ", inputs, " input(s) with ", outputs,
+                                  " output(s)"));
+  }
+  for (int in = 0; in < inputs; ++in) {
+    for (int out = 0; out < outputs; ++out) {
+      if (def.input(in) == def.output(out) && !inplace_allowed_(in, out)) {
+        problems.push_back(MakeString(name_, " cannot run in place: input ", in, " and output ", out,
+                                      " are both blob '", def.input(in), "'"));
+      }
+    }
+  }
+  std::set<std::string> seen;
+  for (const auto& arg : def.arg()) {
+    if (!seen.insert(arg.name()).second) {
+      problems.push_back(MakeString(name_, " has argument '", arg.name(), "' more than once"));
+    }
+  }
+  for (const auto& arg : args_) {
+    if (arg.required && seen.count(arg.name) == 0) {
+      problems.push_back(MakeString(name_, " needs argument '", arg.name, "': ", arg.description));
+    }
+  }
+  return problems;
+}
+
+void OpSchema::EnforceValid(const OperatorDef& def) const {
+  const auto problems = Problems(def);
+  if (problems.empty()) return;
+  std::ostringstream out;
+  for (size_t i = 0; i < problems.size(); ++i) out << (i ? "; " : "") << problems[i];
+  CAFFE_THROW(out.str());
+}
+
+std::vector<TensorShape> OpSchema::InferTensor(const OperatorDef& def,
+                                               const std::vector<TensorShape>& input_shapes) const {
+  if (shape_inference_) return shape_inference_(def, input_shapes);
+  std::vector<TensorShape> unknown(def.output_size());
+  for (auto& shape : unknown) shape.set_unknown_shape(true);
+  return unknown;
+}
+
+std::string OpSchema::Summary() const {
+  const auto end = doc_.find_first_of(".\n");
+  std::string summary = doc_.substr(0, end == std::string::npos ? doc_.size() : end + 1);
+  while (!summary.empty() && (summary.back() == '\n' || summary.back() == ' ')) summary.pop_back();
+  return summary;
+}
+
+std::string OpSchema::Describe() const {
+  std::ostringstream out;
+  out << name_ << "\n\n" << doc_ << "\n\n";
+  out << "Inputs (" << input_count_text_ << "):\n";
+  for (size_t i = 0; i < input_docs_.size(); ++i) {
+    out << "  " << i << " " << input_docs_[i].name << ": " << input_docs_[i].description << "\n";
+  }
+  out << "Outputs (" << output_count_text_ << "):\n";
+  for (size_t i = 0; i < output_docs_.size(); ++i) {
+    out << "  " << i << " " << output_docs_[i].name << ": " << output_docs_[i].description << "\n";
+  }
+  out << "Arguments:" << (args_.empty() ? " none\n" : "\n");
+  for (const auto& arg : args_) {
+    out << "  " << arg.name << (arg.required ? " (required)" : "") << ": " << arg.description << "\n";
+  }
+  out << "Defined at " << file_ << ":" << line_ << "\n";
+  return out.str();
+}
+
+namespace {
+std::map<std::string, std::unique_ptr<OpSchema>>& SchemaMap() {
+  static auto* schemas = new std::map<std::string, std::unique_ptr<OpSchema>>();
+  return *schemas;
+}
+}  // namespace
+
+OpSchema& OpSchemaRegistry::NewSchema(const std::string& name, const std::string& file, int line) {
+  auto& schemas = SchemaMap();
+  auto it = schemas.find(name);
+  if (it != schemas.end()) {
+    CAFFE_THROW("schema '", name, "' is defined twice: at ", it->second->file(), ":", it->second->line(),
+                " and at ", file, ":", line);
+  }
+  return *schemas.emplace(name, std::make_unique<OpSchema>(name, file, line)).first->second;
+}
+
+const OpSchema* OpSchemaRegistry::Schema(const std::string& name) {
+  auto& schemas = SchemaMap();
+  auto it = schemas.find(name);
+  return it == schemas.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> OpSchemaRegistry::Names() {
+  std::vector<std::string> names;
+  for (const auto& entry : SchemaMap()) names.push_back(entry.first);
+  return names;
+}
+
+}  // namespace caffe2

@@ -1,0 +1,115 @@
+// Operator schemas: how many inputs and outputs an operator takes, its documentation, its arguments,
+// in-place rules and shape inference. Every operator def is checked against its schema before the
+// operator's constructor runs.
+#pragma once
+
+#include <functional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "proto/caffe2.pb.h"
+#include "registry/registry.h"
+
+namespace caffe2 {
+
+class OpSchema {
+ public:
+  using ShapeInference =
+      std::function<std::vector<TensorShape>(const OperatorDef&, const std::vector<TensorShape>&)>;
+
+  struct Argument {
+    std::string name;
+    std::string description;
+    bool required;
+  };
+  struct TensorDoc {
+    std::string name;
+    std::string description;
+  };
+
+  OpSchema(std::string name, std::string file, int line);
+
+  // Counts: an exact number, a range, a set, or a predicate.
+  OpSchema& NumInputs(int n);
+  OpSchema& NumInputs(int min, int max);
+  OpSchema& NumInputs(std::set<int> allowed);
+  OpSchema& NumInputs(std::function<bool(int)> allowed);
+  OpSchema& NumOutputs(int n);
+  OpSchema& NumOutputs(int min, int max);
+  OpSchema& NumOutputs(std::set<int> allowed);
+  OpSchema& NumOutputs(std::function<bool(int)> allowed);
+  OpSchema& NumInputsOutputs(std::function<bool(int, int)> allowed);
+  // Caffe2's rule: an output may share a blob with an input only where the schema allows it.
+  OpSchema& AllowInplace(std::set<std::pair<int, int>> pairs);
+  OpSchema& AllowInplace(std::function<bool(int, int)> allowed);
+  OpSchema& AllowOneToOneInplace();
+
+  OpSchema& SetDoc(std::string doc);
+  OpSchema& Input(int index, std::string name, std::string description);
+  OpSchema& Output(int index, std::string name, std::string description);
+  // The description should state the type and the default, e.g. "(int, default 1) ...".
+  OpSchema& Arg(std::string name, std::string description, bool required = false);
+  OpSchema& TensorInferenceFunction(ShapeInference function);
+  OpSchema& IdenticalTypeAndShape();
+  OpSchema& IdenticalTypeAndShapeOfInput(int index);
+
+  // Every way `def` breaks this schema, each a full sentence; empty when it conforms.
+  std::vector<std::string> Problems(const OperatorDef& def) const;
+  bool Verify(const OperatorDef& def) const { return Problems(def).empty(); }
+  // Throws EnforceNotMet listing the problems.
+  void EnforceValid(const OperatorDef& def) const;
+
+  // Output shapes from input shapes; shapes it cannot know are marked unknown_shape.
+  std::vector<TensorShape> InferTensor(const OperatorDef& def,
+                                       const std::vector<TensorShape>& input_shapes) const;
+  bool has_shape_inference() const { return static_cast<bool>(shape_inference_); }
+
+  const std::string& name() const { return name_; }
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
+  const std::string& doc() const { return doc_; }
+  // The first sentence of the documentation.
+  std::string Summary() const;
+  const std::vector<TensorDoc>& input_docs() const { return input_docs_; }
+  const std::vector<TensorDoc>& output_docs() const { return output_docs_; }
+  const std::vector<Argument>& args() const { return args_; }
+  // "2", "1 to 2", "one of {2, 4, 6}", "as the schema's rule allows" (for predicates).
+  std::string InputCountText() const { return input_count_text_; }
+  std::string OutputCountText() const { return output_count_text_; }
+  // Everything above, as text for a person (the runner's --describe_operator).
+  std::string Describe() const;
+
+ private:
+  std::string name_;
+  std::string file_;
+  int line_;
+  std::string doc_;
+  std::function<bool(int)> num_inputs_ok_ = [](int) { return true; };
+  std::function<bool(int)> num_outputs_ok_ = [](int) { return true; };
+  std::function<bool(int, int)> num_inputs_outputs_ok_;
+  std::function<bool(int, int)> inplace_allowed_ = [](int, int) { return false; };
+  std::string input_count_text_ = "any number";
+  std::string output_count_text_ = "any number";
+  std::vector<TensorDoc> input_docs_;
+  std::vector<TensorDoc> output_docs_;
+  std::vector<Argument> args_;
+  ShapeInference shape_inference_;
+};
+
+class OpSchemaRegistry {
+ public:
+  // A second schema under the same name is an error naming both places.
+  static OpSchema& NewSchema(const std::string& name, const std::string& file, int line);
+  // nullptr when no schema is registered.
+  static const OpSchema* Schema(const std::string& name);
+  static std::vector<std::string> Names();
+};
+
+}  // namespace caffe2
+
+#define OPERATOR_SCHEMA(name)                                                        \
+  [[maybe_unused]] static ::caffe2::OpSchema& CAFFE_ANONYMOUS_VARIABLE(op_schema_##name) = \
+      ::caffe2::OpSchemaRegistry::NewSchema(#name, __FILE__, __LINE__)
+#define GRADIENT_OPERATOR_SCHEMA(name) OPERATOR_SCHEMA(name)
