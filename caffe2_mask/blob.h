@@ -76,7 +76,7 @@ class Blob {
 // The tensor in `blob`, made a tensor if it held something else (Caffe2's BlobGetMutableTensor).
 inline Tensor* BlobGetMutableTensor(Blob* blob, DeviceType = CPU) { return blob->GetMutable<Tensor>(); }
 // The same, resized to `dims` and typed `meta`.
-inline Tensor* BlobGetMutableTensor(Blob* blob, const std::vector<int64_t>& dims, TypeMeta meta) {
+inline Tensor* BlobGetMutableTensor(Blob* blob, IntArrayRef dims, TypeMeta meta) {
   Tensor* tensor = blob->GetMutable<Tensor>();
   tensor->Resize(dims);
   tensor->raw_mutable_data(meta);

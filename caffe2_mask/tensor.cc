@@ -12,7 +12,7 @@ TensorLimits& GetTensorLimits() {
   return limits;
 }
 
-std::string ShapeString(const std::vector<int64_t>& dims) {
+std::string ShapeString(IntArrayRef dims) {
   std::ostringstream out;
   out << "[";
   for (size_t i = 0; i < dims.size(); ++i) out << (i ? ", " : "") << dims[i];
@@ -20,7 +20,7 @@ std::string ShapeString(const std::vector<int64_t>& dims) {
   return out.str();
 }
 
-int64_t CheckedNumel(const std::vector<int64_t>& dims, const char* what) {
+int64_t CheckedNumel(IntArrayRef dims, const char* what) {
   const auto& limits = GetTensorLimits();
   CAFFE_ENFORCE_LE(static_cast<int64_t>(dims.size()), limits.max_rank, what, " ", ShapeString(dims),
                    " has more dims than the rank limit");
@@ -67,9 +67,9 @@ void Tensor::ReleaseStorage() {
 
 void Tensor::FreeMemory() { ReleaseStorage(); }
 
-void Tensor::Resize(const std::vector<int64_t>& dims) {
+void Tensor::Resize(IntArrayRef dims) {
   const int64_t numel = CheckedNumel(dims);
-  dims_ = dims;
+  dims_.assign(dims.begin(), dims.end());
   if (numel == numel_) return;
   numel_ = numel;
   if (!storage_) return;
@@ -79,11 +79,11 @@ void Tensor::Resize(const std::vector<int64_t>& dims) {
   }
 }
 
-void Tensor::Reshape(const std::vector<int64_t>& dims) {
+void Tensor::Reshape(IntArrayRef dims) {
   const int64_t numel = CheckedNumel(dims);
   CAFFE_ENFORCE_EQ(numel, numel_, "Reshape from ", ShapeString(dims_), " to ", ShapeString(dims),
                    " must keep the element count");
-  dims_ = dims;
+  dims_.assign(dims.begin(), dims.end());
 }
 
 int32_t Tensor::dim32(int i) const {

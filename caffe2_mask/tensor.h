@@ -14,6 +14,36 @@
 
 namespace caffe2 {
 
+// A non-owning view of int64 dims (Caffe2's at::IntArrayRef): lets Resize take a vector, a braced
+// list or a pointer and length without building a temporary vector on every run.
+class IntArrayRef {
+ public:
+  IntArrayRef() = default;
+  IntArrayRef(const std::vector<int64_t>& dims) : data_(dims.data()), size_(dims.size()) {}  // NOLINT
+// The view is used within the full expression that holds the list (Resize({2, 3})), as with
+// at::ArrayRef; GCC warns about the pattern in general.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"
+#endif
+  IntArrayRef(std::initializer_list<int64_t> dims) : data_(dims.begin()), size_(dims.size()) {}  // NOLINT
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+  IntArrayRef(const int64_t* data, size_t size) : data_(data), size_(size) {}
+  const int64_t* begin() const { return data_; }
+  const int64_t* end() const { return data_ + size_; }
+  const int64_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  int64_t operator[](size_t i) const { return data_[i]; }
+  std::vector<int64_t> vec() const { return std::vector<int64_t>(begin(), end()); }
+
+ private:
+  const int64_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 enum class DeviceType : int8_t { CPU = 0 };
 constexpr DeviceType CPU = DeviceType::CPU;
 
@@ -26,7 +56,7 @@ struct TensorLimits {
 TensorLimits& GetTensorLimits();
 
 // Product of dims with overflow and sign checks; `what` names the shape in the error.
-int64_t CheckedNumel(const std::vector<int64_t>& dims, const char* what = "tensor");
+int64_t CheckedNumel(IntArrayRef dims, const char* what = "tensor");
 
 class Tensor {
  public:
@@ -36,7 +66,7 @@ class Tensor {
   // A new tensor is 1-D with zero elements and no dtype.
   Tensor() = default;
   explicit Tensor(DeviceType) {}
-  explicit Tensor(const std::vector<int64_t>& dims, DeviceType = CPU) { Resize(dims); }
+  explicit Tensor(IntArrayRef dims, DeviceType = CPU) { Resize(dims); }
   ~Tensor();
 
   Tensor(Tensor&& other) noexcept;
@@ -48,16 +78,17 @@ class Tensor {
 
   // Sets the shape. Keeps the buffer when the new byte size fits what is allocated (plain dtypes);
   // otherwise frees it, and the next mutable_data() allocates.
-  void Resize(const std::vector<int64_t>& dims);
-  void Resize(std::initializer_list<int64_t> dims) { Resize(std::vector<int64_t>(dims)); }
+  // Allocation-free when the rank does not grow.
+  void Resize(IntArrayRef dims);
   template <typename... Ints,
             typename = std::enable_if_t<(sizeof...(Ints) > 0) && (std::is_integral_v<Ints> && ...)>>
   void Resize(Ints... dims) {
-    Resize(std::vector<int64_t>{static_cast<int64_t>(dims)...});
+    const int64_t list[] = {static_cast<int64_t>(dims)...};
+    Resize(IntArrayRef(list, sizeof...(Ints)));
   }
   void ResizeLike(const Tensor& other) { Resize(other.sizes()); }
   // Changes the shape without touching data; the element count must stay the same.
-  void Reshape(const std::vector<int64_t>& dims);
+  void Reshape(IntArrayRef dims);
 
   const std::vector<int64_t>& sizes() const { return dims_; }
   const std::vector<int64_t>& dims() const { return dims_; }
@@ -126,7 +157,7 @@ class Tensor {
   int64_t constructed_ = 0;
 };
 
-std::string ShapeString(const std::vector<int64_t>& dims);
+std::string ShapeString(IntArrayRef dims);
 
 namespace detail {
 template <>
