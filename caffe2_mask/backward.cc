@@ -16,6 +16,8 @@ using VersionedBlob = std::pair<std::string, int>;
 struct PendingGradient {
   std::vector<std::string> parts;
   bool finalized = false;
+  // The blob holding the whole gradient once finalized.
+  std::string name;
 };
 
 class GradientBuilder {
@@ -63,7 +65,11 @@ class GradientBuilder {
   void Finalize(const VersionedBlob& blob, PendingGradient* pending) {
     if (pending->finalized || pending->parts.empty()) return;
     pending->finalized = true;
-    const std::string grad = GradientMakerBase::GradientName(blob.first);
+    // A single part is the gradient under whatever name it has: a maker may pass an output gradient
+    // straight through (SetDense(i, GO(j))) without an operator writing `<blob>_grad`.
+    const std::string grad =
+        pending->parts.size() == 1 ? pending->parts[0] : GradientMakerBase::GradientName(blob.first);
+    pending->name = grad;
     if (pending->parts.size() > 1) {
       OperatorDef sum = CreateOperatorDef("Sum", "", pending->parts, {grad});
       sum.set_is_gradient_op(true);
@@ -80,7 +86,7 @@ class GradientBuilder {
       auto it = pending_.find({op.output(j), output_versions_[position][j]});
       if (it == pending_.end() || it->second.parts.empty()) continue;
       Finalize(it->first, &it->second);
-      g_output[j].dense_ = GradientMakerBase::GradientName(op.output(j));
+      g_output[j].dense_ = it->second.name;
       any = true;
     }
     if (!any) return;  // no gradient reaches this operator
@@ -99,7 +105,12 @@ class GradientBuilder {
       const VersionedBlob blob{op.input(i), input_versions_[position][i]};
       auto& pending = pending_[blob];
       std::string part = produced;
-      if (!pending.parts.empty()) {
+      bool written_here = false;
+      for (const auto& grad_op : meta.ops_) {
+        for (const auto& out : grad_op.output()) written_here = written_here || out == produced;
+      }
+      // Only a part this maker's operators write can be renamed; a passed-through gradient keeps its name.
+      if (!pending.parts.empty() && written_here) {
         // A second consumer's part: give it its own name so it does not overwrite the first.
         part = MakeString(GradientMakerBase::GradientName(op.input(i)), "_autosplit_", pending.parts.size());
         for (auto& grad_op : meta.ops_) {

@@ -40,7 +40,7 @@ void ThrowUnsupportedDtype(TypeMeta meta, const std::vector<TypeMeta>& accepted)
 }  // namespace detail
 
 OperatorBase::OperatorBase(const OperatorDef& def, Workspace* ws)
-    : def_(std::make_unique<const OperatorDef>(def)), args_(def) {
+    : def_(std::make_unique<const OperatorDef>(def)), args_(*def_) {  // args_ points into the copy we keep
   CAFFE_ENFORCE(ws != nullptr, "an operator needs a workspace");
   inputs_.reserve(def.input_size());
   for (int i = 0; i < def.input_size(); ++i) {
@@ -129,15 +129,21 @@ std::unique_ptr<OperatorBase> CreateOperator(const OperatorDef& def, Workspace* 
     for (const auto& problem : problems) message += "\n  - " + problem;
     CAFFE_THROW(message);
   }
+  const std::string context = MakeString("while creating operator ",
+                                         net_position >= 0 ? MakeString("#", net_position, " ") : "",
+                                         OperatorSummary(def));
   try {
     auto op = CPUOperatorRegistry()->Create(def.type(), def, ws);
     op->set_net_position(net_position);
     return op;
   } catch (EnforceNotMet& error) {
-    error.AppendMessage(MakeString("while creating operator ",
-                                   net_position >= 0 ? MakeString("#", net_position, " ") : "",
-                                   OperatorSummary(def)));
+    error.AppendMessage(context);
     throw;
+  } catch (const std::exception& other) {
+    // One error channel: anything else a constructor throws becomes an EnforceNotMet too.
+    EnforceNotMet error(__FILE__, __LINE__, "", MakeString("unexpected error: ", other.what()));
+    error.AppendMessage(context);
+    throw error;
   }
 }
 

@@ -63,10 +63,16 @@ T ConvertInteger(int64_t value, const std::string& name) {
                   value);
     return value == 1;
   } else {
-    CAFFE_ENFORCE(value >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
-                      (std::is_same_v<T, uint64_t> ||
-                       static_cast<uint64_t>(value) <= static_cast<uint64_t>(std::numeric_limits<T>::max())),
-                  "argument '", name, "' value ", value, " does not fit ", sizeof(T) * 8, "-bit ",
+    // Compared as int64 (every T but uint64 has its range inside int64's), so negative values are
+    // not turned into huge unsigned ones and refused.
+    bool fits;
+    if constexpr (std::is_unsigned_v<T> && sizeof(T) >= sizeof(int64_t)) {
+      fits = value >= 0;
+    } else {
+      fits = value >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+             value <= static_cast<int64_t>(std::numeric_limits<T>::max());
+    }
+    CAFFE_ENFORCE(fits, "argument '", name, "' value ", value, " does not fit ", sizeof(T) * 8, "-bit ",
                   std::is_signed_v<T> ? "signed" : "unsigned", " integer");
     return static_cast<T>(value);
   }

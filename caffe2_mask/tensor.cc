@@ -33,6 +33,18 @@ int64_t CheckedNumel(IntArrayRef dims, const char* what) {
   return numel;
 }
 
+namespace {
+// numel * itemsize, saturating: a shape whose byte count wraps around 64 bits must not look small
+// enough to fit an existing buffer.
+uint64_t ByteCount(int64_t numel, size_t itemsize) {
+  uint64_t bytes;
+  if (__builtin_mul_overflow(static_cast<uint64_t>(numel), static_cast<uint64_t>(itemsize), &bytes)) {
+    return std::numeric_limits<uint64_t>::max();
+  }
+  return bytes;
+}
+}  // namespace
+
 void Tensor::Freer::operator()(void* ptr) const { std::free(ptr); }
 
 Tensor::~Tensor() { ReleaseStorage(); }
@@ -69,12 +81,13 @@ void Tensor::FreeMemory() { ReleaseStorage(); }
 
 void Tensor::Resize(IntArrayRef dims) {
   const int64_t numel = CheckedNumel(dims);
-  dims_.assign(dims.begin(), dims.end());
+  // ResizeLike(*this) passes a view of dims_ itself: nothing to copy then.
+  if (dims.data() != dims_.data()) dims_.assign(dims.begin(), dims.end());
   if (numel == numel_) return;
   numel_ = numel;
   if (!storage_) return;
   // Constructed types hold exactly numel objects; plain bytes keep the buffer if it is big enough.
-  if (!meta_.is_pod() || static_cast<uint64_t>(numel_) * meta_.itemsize() > capacity_) {
+  if (!meta_.is_pod() || ByteCount(numel_, meta_.itemsize()) > capacity_) {
     ReleaseStorage();
   }
 }
@@ -83,7 +96,7 @@ void Tensor::Reshape(IntArrayRef dims) {
   const int64_t numel = CheckedNumel(dims);
   CAFFE_ENFORCE_EQ(numel, numel_, "Reshape from ", ShapeString(dims_), " to ", ShapeString(dims),
                    " must keep the element count");
-  dims_.assign(dims.begin(), dims.end());
+  if (dims.data() != dims_.data()) dims_.assign(dims.begin(), dims.end());
 }
 
 int32_t Tensor::dim32(int i) const {
@@ -138,7 +151,7 @@ const void* Tensor::CheckedRawData() const {
 
 void* Tensor::raw_mutable_data(TypeMeta meta) {
   CAFFE_ENFORCE(meta.defined(), "raw_mutable_data needs a dtype");
-  const uint64_t bytes = static_cast<uint64_t>(numel_) * meta.itemsize();
+  const uint64_t bytes = ByteCount(numel_, meta.itemsize());
   const bool fits = meta.is_pod() ? bytes <= capacity_ : constructed_ == numel_;
   if (storage_ && meta == meta_ && fits) return storage_.get();
 

@@ -51,8 +51,8 @@ bool Workspace::RunNetOnce(const NetDef& def) { return caffe2::CreateNet(def, th
 NetBase* Workspace::CreateNet(const NetDef& def, bool overwrite) {
   CAFFE_ENFORCE(overwrite || nets_.count(def.name()) == 0, "a net called '", def.name(),
                 "' already exists in this workspace; pass overwrite=true to replace it");
-  // Drop the old net first: creating the new one may remove blobs only the old one used.
-  nets_.erase(def.name());
+  // Create before replacing, so a failed overwrite keeps the old net (a failed creation only removes
+  // blobs it created itself, which the old net cannot be using).
   auto net = caffe2::CreateNet(def, this);
   NetBase* raw = net.get();
   nets_[def.name()] = std::move(net);

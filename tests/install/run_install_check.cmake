@@ -1,0 +1,54 @@
+# Driver for the install_consumer test (cmake -P). Inputs: BUILD_DIR, CONSUMER_SOURCE_DIR, WORK_DIR,
+# CXX_COMPILER, CXX_FLAGS, BUILD_TYPE (may be empty), GENERATOR. Every step must succeed; the first failure fails the test
+# with the step's output.
+foreach(var BUILD_DIR CONSUMER_SOURCE_DIR WORK_DIR CXX_COMPILER GENERATOR)
+  if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
+    message(FATAL_ERROR "run_install_check.cmake: ${var} is not set")
+  endif()
+endforeach()
+
+set(prefix ${WORK_DIR}/prefix)
+set(consumer_build ${WORK_DIR}/consumer-build)
+# Start clean so a stale prefix cannot hide a missing file.
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+function(step name)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "install check: ${name} failed (${result})\n${out}\n${err}")
+  endif()
+  message(STATUS "install check: ${name} ok")
+endfunction()
+
+set(config_args)
+if(BUILD_TYPE)
+  set(config_args --config ${BUILD_TYPE})
+endif()
+step("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} ${config_args})
+foreach(required
+    include/caffe2_mask/caffe2_mask/caffe2_mask.h
+    include/caffe2_mask/registry/operator_registry.h
+    include/caffe2_mask/proto/caffe2.pb.h)
+  if(NOT EXISTS ${prefix}/${required})
+    message(FATAL_ERROR "install check: ${prefix}/${required} was not installed")
+  endif()
+endforeach()
+
+step("configure the consumer"
+  ${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${consumer_build} -G ${GENERATOR}
+  -DCMAKE_PREFIX_PATH=${prefix}
+  -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+  "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
+  -DCMAKE_BUILD_TYPE=${BUILD_TYPE})
+step("build the consumer" ${CMAKE_COMMAND} --build ${consumer_build} ${config_args})
+
+find_program(consumer caffe2_mask_consumer PATHS ${consumer_build} ${consumer_build}/${BUILD_TYPE} NO_DEFAULT_PATH)
+if(NOT consumer)
+  message(FATAL_ERROR "install check: the consumer program was not built in ${consumer_build}")
+endif()
+execute_process(COMMAND ${consumer} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}")
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "install check: the consumer failed (${result})\n${out}\n${err}")
+endif()
