@@ -9,6 +9,7 @@
 #include "caffe2_mask/net.h"
 #include "caffe2_mask/operator.h"
 #include "caffe2_mask/proto_utils.h"
+#include "caffe2_mask/serialization.h"
 #include "caffe2_mask/tensor.h"
 #include "caffe2_mask/types.h"
 #include "caffe2_mask/workspace.h"

@@ -3,6 +3,7 @@
 // Each operator validates every input before it writes a byte of output, then hands plain pointers
 // and sizes to the kernels in ops/kernels/mask_kernels.h. The kernels copy rows as bytes, which is
 // right for every plain dtype; std::string rows go through the typed copies in this file instead.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,7 +24,17 @@ namespace {
 // cannot overflow.
 int64_t RowSize(const Tensor& t) { return t.size_from_dim(1); }
 
-std::vector<int64_t> TrailingDims(const Tensor& t) { return {t.sizes().begin() + 1, t.sizes().end()}; }
+// True when a and b agree in every dim after the first (both have at least one dim).
+bool SameTrailingDims(const Tensor& a, const Tensor& b) {
+  return std::equal(a.sizes().begin() + 1, a.sizes().end(), b.sizes().begin() + 1, b.sizes().end());
+}
+
+// dims with dims[0] replaced by `first`, written into `out` (a member reused across runs, so a repeated
+// run allocates nothing).
+void ReplaceFirstDim(const std::vector<int64_t>& dims, int64_t first, std::vector<int64_t>* out) {
+  out->assign(dims.begin(), dims.end());
+  (*out)[0] = first;
+}
 
 // Every mask must be a bool vector: exactly 1-D and of dtype bool.
 void EnforceBoolVector(const OperatorBase& op, int index, const Tensor& mask, const std::string& described = "") {
@@ -60,10 +71,9 @@ class BooleanMaskOp final : public Operator<CPUContext> {
     const bool* m = mask.data<bool>();
     const int64_t count = kernels::CountTrue(m, n);
     const int64_t row = RowSize(data);
-    std::vector<int64_t> out_dims = data.sizes();
-    out_dims[0] = count;
+    ReplaceFirstDim(data.sizes(), count, &out_dims_);
     Tensor* out = Output(0);
-    out->Resize(out_dims);
+    out->Resize(out_dims_);
     void* out_data = out->raw_mutable_data(data.dtype());
     int64_t* indices = nullptr;
     if (OutputSize() > 1) {
@@ -91,6 +101,8 @@ class BooleanMaskOp final : public Operator<CPUContext> {
   }
 
  private:
+  std::vector<int64_t> out_dims_;
+
   static void CopyStrings(const std::string* data, const bool* mask, int64_t n, int64_t row, std::string* out,
                           int64_t* indices) {
     int64_t k = 0;
@@ -137,15 +149,16 @@ class BooleanMaskGradientOp final : public Operator<CPUContext> {
     CAFFE_ENFORCE_EQ(dy.size(0), count, "BooleanMaskGradient: ", DescribeInput(1), " has ", dy.size(0),
                      " rows but ", DescribeInput(0), " has ", count, " true values;");
 
-    std::vector<int64_t> dims = dy.sizes();
-    dims[0] = n;
+    ReplaceFirstDim(dy.sizes(), n, &out_dims_);
     Tensor* dx = Output(0);
-    dx->Resize(dims);
+    dx->Resize(out_dims_);
     T* out = dx->mutable_data<T>();
     const int64_t row_bytes = RowSize(dy) * static_cast<int64_t>(sizeof(T));
     if (row_bytes > 0 && n > 0) kernels::BooleanMaskExpand(dy.data<T>(), m, n, row_bytes, out);
     return true;
   }
+
+  std::vector<int64_t> out_dims_;
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -209,7 +222,6 @@ class BooleanUnmaskOp final : public Operator<CPUContext> {
     CAFFE_ENFORCE_GE(values0.dim(), 1, "BooleanUnmask: ", Describe(1), " must have at least 1 dim, but has shape ",
                      ShapeString(values0.sizes()));
     const TypeMeta dtype = values0.dtype();
-    const std::vector<int64_t> trailing = TrailingDims(values0);
 
     masks_.resize(pairs);
     values_.resize(pairs);
@@ -225,7 +237,7 @@ class BooleanUnmaskOp final : public Operator<CPUContext> {
                     "; all values must share one dtype");
       CAFFE_ENFORCE_GE(values.dim(), 1, "BooleanUnmask: ", Describe(2 * i + 1),
                        " must have at least 1 dim, but has shape ", ShapeString(values.sizes()));
-      CAFFE_ENFORCE(TrailingDims(values) == trailing, "BooleanUnmask: ", Describe(2 * i + 1), " has shape ",
+      CAFFE_ENFORCE(SameTrailingDims(values, values0), "BooleanUnmask: ", Describe(2 * i + 1), " has shape ",
                     ShapeString(values.sizes()), " but ", Describe(1), " has shape ",
                     ShapeString(values0.sizes()), "; values must agree in every dim after the first");
       masks_[i] = mask.data<bool>();
@@ -244,10 +256,9 @@ class BooleanUnmaskOp final : public Operator<CPUContext> {
                        " positions; the values are not all consumed");
     }
 
-    std::vector<int64_t> out_dims{size};
-    out_dims.insert(out_dims.end(), trailing.begin(), trailing.end());
+    ReplaceFirstDim(values0.sizes(), size, &out_dims_);
     Tensor* out = Output(0);
-    out->Resize(out_dims);
+    out->Resize(out_dims_);
     void* out_data = out->raw_mutable_data(dtype);
     const int64_t row = RowSize(values0);
     if (!dtype.is_pod()) {
@@ -284,6 +295,7 @@ class BooleanUnmaskOp final : public Operator<CPUContext> {
   std::vector<const bool*> masks_;
   std::vector<const void*> values_;
   std::vector<int64_t> counts_;
+  std::vector<int64_t> out_dims_;
 };
 
 // ---------------------------------------------------------------------------------------------------

@@ -171,8 +171,23 @@ std::vector<TensorShape> OpSchema::InferTensor(const OperatorDef& def,
 }
 
 std::string OpSchema::Summary() const {
-  const auto end = doc_.find_first_of(".\n");
-  std::string summary = doc_.substr(0, end == std::string::npos ? doc_.size() : end + 1);
+  // The first sentence ends at a period followed by white space (not at "0.5" or "e.g."-style dots
+  // inside a word), or at the first blank line.
+  size_t end = std::string::npos;
+  for (size_t i = 0; i < doc_.size(); ++i) {
+    if (doc_[i] == '\n' && i + 1 < doc_.size() && doc_[i + 1] == '\n') {
+      end = i;
+      break;
+    }
+    if (doc_[i] == '.' && (i + 1 == doc_.size() || doc_[i + 1] == ' ' || doc_[i + 1] == '\n')) {
+      end = i + 1;
+      break;
+    }
+  }
+  std::string summary = doc_.substr(0, end == std::string::npos ? doc_.size() : end);
+  for (auto& c : summary) {
+    if (c == '\n') c = ' ';
+  }
   while (!summary.empty() && (summary.back() == '\n' || summary.back() == ' ')) summary.pop_back();
   return summary;
 }

@@ -1,0 +1,508 @@
+// TensorProto, BlobProto, .npy and protobuf file reading/writing (caffe2_mask/serialization.h).
+#include "caffe2_mask/serialization.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+
+#include <gmock/gmock.h>
+#include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
+
+#include "tests/util/operator_tester.h"
+
+namespace caffe2 {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::MakeTensor;
+using testing::ToVector;
+
+// The message of the EnforceNotMet `f` throws ("" if none).
+template <typename F>
+std::string ErrorOf(F&& f) {
+  try {
+    f();
+  } catch (const EnforceNotMet& e) {
+    return e.msg();
+  }
+  return "";
+}
+
+TensorProto ParseTextTensor(const std::string& text) {
+  TensorProto proto;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &proto)) << text;
+  return proto;
+}
+
+// ---- TensorProto round trips, one per dtype ----
+
+template <typename T>
+void ExpectProtoRoundTrip(const std::vector<int64_t>& dims, const std::vector<T>& values) {
+  const Tensor original = MakeTensor<T>(dims, values);
+  const TensorProto proto = TensorToProto(original, "t");
+  EXPECT_EQ(proto.name(), "t");
+  const Tensor back = TensorFromProto(proto);
+  EXPECT_EQ(back.sizes(), dims);
+  ASSERT_TRUE(back.IsType<T>());
+  EXPECT_EQ(ToVector<T>(back), values);
+  // And through the wire format.
+  TensorProto reparsed;
+  ASSERT_TRUE(reparsed.ParseFromString(proto.SerializeAsString()));
+  EXPECT_EQ(ToVector<T>(TensorFromProto(reparsed)), values);
+}
+
+TEST(TensorProtoTest, RoundTripEveryDtype) {
+  ExpectProtoRoundTrip<float>({2, 2}, {1.5f, -2.f, std::numeric_limits<float>::infinity(), 0.f});
+  ExpectProtoRoundTrip<double>({3}, {1e300, -0.5, 3.0});
+  ExpectProtoRoundTrip<int8_t>({3}, {-128, 0, 127});
+  ExpectProtoRoundTrip<int16_t>({3}, {-32768, 1, 32767});
+  ExpectProtoRoundTrip<int32_t>({2}, {std::numeric_limits<int32_t>::min(), 7});
+  ExpectProtoRoundTrip<int64_t>({2}, {std::numeric_limits<int64_t>::max(), -1});
+  ExpectProtoRoundTrip<uint8_t>({2}, {0, 255});
+  ExpectProtoRoundTrip<uint16_t>({2}, {0, 65535});
+  ExpectProtoRoundTrip<bool>({4}, {true, false, false, true});
+  ExpectProtoRoundTrip<std::string>({2}, {"", std::string("a\0b", 3)});
+  ExpectProtoRoundTrip<float16>({3}, {float16(1.5f), float16(-65504.f), float16::FromBits(0x7c00)});
+  ExpectProtoRoundTrip<float>({0, 3}, {});
+  ExpectProtoRoundTrip<float>({}, {42.f});
+}
+
+TEST(TensorProtoTest, WritesCaffe2Fields) {
+  const TensorProto f16 = TensorToProto(MakeTensor<float16>({2}, {float16(1.0f), float16(-2.0f)}));
+  EXPECT_EQ(f16.data_type(), TensorProto::FLOAT16);
+  ASSERT_EQ(f16.int32_data_size(), 2);
+  EXPECT_EQ(f16.int32_data(0), 0x3c00);
+  EXPECT_EQ(f16.int32_data(1), 0xc000);  // the 16 bits, unsigned, as Caffe2 writes them
+  const TensorProto u8 = TensorToProto(MakeTensor<uint8_t>({1}, {200}));
+  EXPECT_EQ(u8.data_type(), TensorProto::UINT8);
+  EXPECT_EQ(u8.int32_data(0), 200);
+  const TensorProto b = TensorToProto(MakeTensor<bool>({2}, {true, false}));
+  EXPECT_EQ(b.data_type(), TensorProto::BOOL);
+  EXPECT_EQ(b.int32_data(0), 1);
+}
+
+TEST(TensorProtoTest, Float16FromSignedBits) {
+  // Some writers store the bits as a signed 16-bit value.
+  const Tensor t = TensorFromProto(ParseTextTensor("dims: 1 data_type: FLOAT16 int32_data: -16384"));
+  EXPECT_EQ(t.data<float16>()[0].x, 0xc000);
+  EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("dims: 1 data_type: FLOAT16 int32_data: 70000")); }),
+              HasSubstr("int32_data[0] = 70000"));
+}
+
+TEST(TensorProtoTest, ReadsRawDataLittleEndian) {
+  TensorProto proto;
+  proto.add_dims(2);
+  proto.set_data_type(TensorProto::INT32);
+  const int32_t values[] = {0x01020304, -5};
+  proto.set_raw_data(std::string(reinterpret_cast<const char*>(values), sizeof(values)));
+  EXPECT_EQ(ToVector<int32_t>(TensorFromProto(proto)), (std::vector<int32_t>{0x01020304, -5}));
+
+  proto.set_data_type(TensorProto::FLOAT16);
+  proto.set_raw_data(std::string("\x00\x3c\x00\xc0", 4));
+  const Tensor h = TensorFromProto(proto);
+  EXPECT_EQ(static_cast<float>(h.data<float16>()[0]), 1.0f);
+  EXPECT_EQ(static_cast<float>(h.data<float16>()[1]), -2.0f);
+
+  proto.set_data_type(TensorProto::DOUBLE);
+  const double d[] = {0.25, -8};
+  proto.set_raw_data(std::string(reinterpret_cast<const char*>(d), sizeof(d)));
+  EXPECT_EQ(ToVector<double>(TensorFromProto(proto)), (std::vector<double>{0.25, -8}));
+}
+
+TEST(TensorProtoTest, ReadsByteDataForByteAndUint8) {
+  for (auto type : {TensorProto::BYTE, TensorProto::UINT8}) {
+    TensorProto proto;
+    proto.add_dims(3);
+    proto.set_data_type(type);
+    proto.set_byte_data(std::string("\x01\xff\x00", 3));
+    const Tensor t = TensorFromProto(proto);
+    EXPECT_EQ(ToVector<uint8_t>(t), (std::vector<uint8_t>{1, 255, 0})) << DataTypeName(type);
+  }
+  // BYTE written in int32_data, as some writers do.
+  const Tensor t = TensorFromProto(ParseTextTensor("dims: 2 data_type: BYTE int32_data: [7, 8]"));
+  EXPECT_EQ(ToVector<uint8_t>(t), (std::vector<uint8_t>{7, 8}));
+}
+
+TEST(TensorProtoTest, BoolNormalisedToZeroOrOne) {
+  // The spec's Booleans rule: any non-zero value becomes 1, from int32_data and from raw_data.
+  const Tensor a = TensorFromProto(ParseTextTensor("dims: 4 data_type: BOOL int32_data: [0, 2, -1, 1]"));
+  const uint8_t* bytes = reinterpret_cast<const uint8_t*>(a.data<bool>());
+  EXPECT_EQ(std::vector<uint8_t>(bytes, bytes + 4), (std::vector<uint8_t>{0, 1, 1, 1}));
+  TensorProto raw;
+  raw.add_dims(3);
+  raw.set_data_type(TensorProto::BOOL);
+  raw.set_raw_data(std::string("\x00\x07\xff", 3));
+  const Tensor b = TensorFromProto(raw);
+  bytes = reinterpret_cast<const uint8_t*>(b.data<bool>());
+  EXPECT_EQ(std::vector<uint8_t>(bytes, bytes + 3), (std::vector<uint8_t>{0, 1, 1}));
+}
+
+TEST(TensorProtoTest, DefaultDataTypeIsFloat) {
+  const Tensor t = TensorFromProto(ParseTextTensor("dims: 2 float_data: [1, 2]"));
+  EXPECT_TRUE(t.IsType<float>());
+}
+
+TEST(TensorProtoTest, ElementCountMustMatchDims) {
+  EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("dims: 3 float_data: [1, 2]")); }),
+              HasSubstr("dims [3] need 3 values, but float_data holds 2"));
+  EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("float_data: []")); }),
+              HasSubstr("dims [] need 1 values, but float_data holds 0"));
+  TensorProto raw;
+  raw.add_dims(2);
+  raw.set_raw_data("abc");
+  EXPECT_THAT(ErrorOf([&] { TensorFromProto(raw); }), HasSubstr("raw_data holds 3 bytes"));
+}
+
+TEST(TensorProtoTest, WrongFieldForDtype) {
+  EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("dims: 1 data_type: INT64 int32_data: 1")); }),
+              HasSubstr("INT64 TensorProto carries its values in int64_data or raw_data, but int32_data holds 1"));
+  EXPECT_THAT(ErrorOf([] {
+                TensorFromProto(ParseTextTensor("dims: 1 data_type: STRING raw_data: 'ab'"));
+              }),
+              HasSubstr("string_data"));
+  EXPECT_THAT(ErrorOf([] {
+                TensorFromProto(ParseTextTensor("dims: 1 float_data: 1 raw_data: '\\000\\000\\000\\000'"));
+              }),
+              HasSubstr("both float_data and raw_data"));
+}
+
+TEST(TensorProtoTest, NarrowIntegersRangeChecked) {
+  EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("dims: 1 data_type: UINT8 int32_data: 256")); }),
+              HasSubstr("int32_data[0] = 256 does not fit uint8"));
+  EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("dims: 2 data_type: INT8 int32_data: [1, -129]")); }),
+              HasSubstr("int32_data[1] = -129 does not fit int8"));
+}
+
+TEST(TensorProtoTest, BadDimsAndTypes) {
+  EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("dims: -1")); }), HasSubstr("negative"));
+  EXPECT_THAT(ErrorOf([] {
+                TensorFromProto(ParseTextTensor("dims: 4294967296 dims: 4294967296 dims: 4294967296"));
+              }),
+              HasSubstr("overflows"));
+  EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("dims: 1 data_type: UNDEFINED")); }),
+              HasSubstr("UNDEFINED"));
+  EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("name: 'w' dims: 1"), "file 'f.pb'"); }),
+              HasSubstr("file 'f.pb': tensor 'w': "));
+}
+
+TEST(TensorProtoTest, SegmentCoveringWholeTensorOnly) {
+  EXPECT_EQ(TensorFromProto(ParseTextTensor("dims: 2 float_data: [1, 2] segment { begin: 0 end: 2 }")).numel(), 2);
+  EXPECT_THAT(ErrorOf([] {
+                TensorFromProto(ParseTextTensor("dims: 4 float_data: [1, 2] segment { begin: 0 end: 2 }"));
+              }),
+              HasSubstr("chunk"));
+}
+
+TEST(TensorProtoTest, TensorLimitsApply) {
+  const auto saved = GetTensorLimits();
+  GetTensorLimits().max_rank = 2;
+  EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("dims: 1 dims: 1 dims: 1 float_data: 1")); }),
+              HasSubstr("rank limit"));
+  GetTensorLimits() = saved;
+  GetTensorLimits().max_bytes = 8;
+  EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("dims: 3 float_data: [1, 2, 3]")); }),
+              HasSubstr("more than the limit of 8 bytes"));
+  GetTensorLimits() = saved;
+}
+
+// ---- BlobProto ----
+
+TEST(BlobProtoTest, RoundTrip) {
+  const BlobProto blob = TensorToBlobProto(MakeTensor<int64_t>({2}, {5, 6}), "ids");
+  EXPECT_EQ(blob.name(), "ids");
+  EXPECT_EQ(blob.type(), "Tensor");
+  Tensor t;
+  TensorFromBlobProto(blob, &t);
+  EXPECT_EQ(ToVector<int64_t>(t), (std::vector<int64_t>{5, 6}));
+
+  Blob holder;
+  *BlobGetMutableTensor(&holder) = MakeTensor<float>({1}, {3.f});
+  Blob back;
+  DeserializeBlob(SerializeBlob(holder, "x"), &back);
+  EXPECT_EQ(ToVector<float>(back.Get<Tensor>()), (std::vector<float>{3.f}));
+}
+
+TEST(BlobProtoTest, NonTensorBlobsRefused) {
+  BlobProto blob;
+  blob.set_name("q");
+  blob.set_type("QTensor");
+  Tensor t;
+  EXPECT_THAT(ErrorOf([&] { TensorFromBlobProto(blob, &t); }), HasSubstr("holds a 'QTensor', not a 'Tensor'"));
+  blob.set_type("Tensor");
+  EXPECT_THAT(ErrorOf([&] { TensorFromBlobProto(blob, &t); }), HasSubstr("has no tensor field"));
+  Blob not_tensor;
+  not_tensor.Reset(new int(3));
+  EXPECT_THAT(ErrorOf([&] { SerializeBlob(not_tensor, "n"); }), HasSubstr("not a tensor"));
+}
+
+// ---- .npy ----
+
+template <typename T>
+void ExpectNpyRoundTrip(const std::vector<int64_t>& dims, const std::vector<T>& values, const char* descr) {
+  const std::string bytes = TensorToNpy(MakeTensor<T>(dims, values));
+  EXPECT_TRUE(IsNpy(bytes));
+  EXPECT_THAT(bytes, HasSubstr(std::string("'descr': '") + descr + "'"));
+  // NumPy aligns the data to 64 bytes.
+  const size_t header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+  EXPECT_EQ((10 + header_len) % 64, 0u);
+  Tensor back;
+  TensorFromNpy(bytes, &back, "test");
+  EXPECT_EQ(back.sizes(), dims);
+  ASSERT_TRUE(back.IsType<T>());
+  EXPECT_EQ(ToVector<T>(back), values);
+}
+
+TEST(NpyTest, RoundTripEveryDtype) {
+  ExpectNpyRoundTrip<float>({2, 3}, {1, 2, 3, 4, 5, 6}, "<f4");
+  ExpectNpyRoundTrip<double>({1}, {0.5}, "<f8");
+  ExpectNpyRoundTrip<float16>({2}, {float16(1.f), float16(-3.5f)}, "<f2");
+  ExpectNpyRoundTrip<int8_t>({2}, {-1, 2}, "|i1");
+  ExpectNpyRoundTrip<int16_t>({2}, {-300, 2}, "<i2");
+  ExpectNpyRoundTrip<int32_t>({2}, {-70000, 2}, "<i4");
+  ExpectNpyRoundTrip<int64_t>({1}, {int64_t{1} << 40}, "<i8");
+  ExpectNpyRoundTrip<uint8_t>({2}, {0, 255}, "|u1");
+  ExpectNpyRoundTrip<uint16_t>({2}, {0, 65535}, "<u2");
+  ExpectNpyRoundTrip<bool>({3}, {true, false, true}, "|b1");
+  ExpectNpyRoundTrip<std::string>({2}, {"h\xc3\xa9llo", "a"}, "<U5");
+  ExpectNpyRoundTrip<std::string>({2}, {std::string("x\0y", 3), "zz"}, "|S3");
+  ExpectNpyRoundTrip<float>({}, {7.f}, "<f4");
+  ExpectNpyRoundTrip<float>({0, 2}, {}, "<f4");
+}
+
+TEST(NpyTest, ShapeSyntax) {
+  EXPECT_THAT(TensorToNpy(MakeTensor<float>({3}, {1, 2, 3})), HasSubstr("'shape': (3,)"));
+  EXPECT_THAT(TensorToNpy(MakeTensor<float>({}, {1})), HasSubstr("'shape': ()"));
+  EXPECT_THAT(TensorToNpy(MakeTensor<float>({1, 2}, {1, 2})), HasSubstr("'shape': (1, 2)"));
+}
+
+// A hand-made .npy file with the given header dict and data.
+std::string Npy(const std::string& dict, const std::string& data, int major = 1) {
+  std::string header = dict;
+  header += std::string((64 - (10 + header.size() + 1) % 64) % 64, ' ') + "\n";
+  std::string out("\x93NUMPY", 6);
+  out.push_back(static_cast<char>(major));
+  out.push_back('\0');
+  out.push_back(static_cast<char>(header.size() & 0xff));
+  out.push_back(static_cast<char>(header.size() >> 8));
+  if (major >= 2) out.append(2, '\0');
+  return out + header + data;
+}
+
+TEST(NpyTest, ReadsWhatNumpyWrites) {
+  Tensor t;
+  // Double quotes, Python 2 long suffix, format 2.0, '=' byte order.
+  TensorFromNpy(Npy("{\"descr\": \"<i4\", \"fortran_order\": False, \"shape\": (2L,), }", std::string("\x01\0\0\0\x02\0\0\0", 8)), &t);
+  EXPECT_EQ(ToVector<int32_t>(t), (std::vector<int32_t>{1, 2}));
+  TensorFromNpy(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,)}", std::string("\0\0\x80\x3f", 4), 2), &t);
+  EXPECT_EQ(ToVector<float>(t), (std::vector<float>{1.f}));
+  // Fortran order is harmless when at most one dim is larger than 1.
+  TensorFromNpy(Npy("{'descr': '|u1', 'fortran_order': True, 'shape': (1, 2)}", "\x05\x06"), &t);
+  EXPECT_EQ(ToVector<uint8_t>(t), (std::vector<uint8_t>{5, 6}));
+  // '>' is fine for single bytes.
+  TensorFromNpy(Npy("{'descr': '>i1', 'fortran_order': False, 'shape': (1,)}", "\x07"), &t);
+  EXPECT_EQ(ToVector<int8_t>(t), (std::vector<int8_t>{7}));
+}
+
+TEST(NpyTest, BoolNormalised) {
+  Tensor t;
+  TensorFromNpy(Npy("{'descr': '|b1', 'fortran_order': False, 'shape': (3,)}", std::string("\x00\x02\xff", 3)), &t);
+  const uint8_t* bytes = reinterpret_cast<const uint8_t*>(t.data<bool>());
+  EXPECT_EQ(std::vector<uint8_t>(bytes, bytes + 3), (std::vector<uint8_t>{0, 1, 1}));
+}
+
+TEST(NpyTest, Refusals) {
+  Tensor t;
+  auto refuse = [&](const std::string& bytes) { return ErrorOf([&] { TensorFromNpy(bytes, &t, "file 'a.npy'"); }); };
+  const std::string six_floats(24, '\0');
+  EXPECT_THAT(refuse(Npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", six_floats)),
+              AllOf(HasSubstr("file 'a.npy'"), HasSubstr("Fortran")));
+  EXPECT_THAT(refuse(Npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", "12345678")),
+              HasSubstr("Python objects"));
+  EXPECT_THAT(refuse(Npy("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", "1234")),
+              HasSubstr("big-endian"));
+  EXPECT_THAT(refuse(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", six_floats.substr(0, 20))),
+              HasSubstr("truncated: shape [2, 3] of '<f4' needs 24 bytes, but the file holds 20"));
+  EXPECT_THAT(refuse(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", "12345678")),
+              HasSubstr("4 bytes after the data"));
+  EXPECT_THAT(refuse(Npy("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", "12345678")),
+              HasSubstr("'<c8' has no tensor type"));
+  EXPECT_THAT(refuse(Npy("{'descr': '<u4', 'fortran_order': False, 'shape': (1,), }", "1234")),
+              HasSubstr("'<u4' has no tensor type"));
+  EXPECT_THAT(refuse(Npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", "1234")),
+              HasSubstr("structured dtype"));
+  EXPECT_THAT(refuse(Npy("{'descr': '<f4', 'shape': (1,), }", "1234")), HasSubstr("without 'descr'"));
+  EXPECT_THAT(refuse(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", "")),
+              HasSubstr("malformed shape"));
+  EXPECT_THAT(refuse(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", "")),
+              HasSubstr("64 bits"));
+  EXPECT_THAT(refuse(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4), }", "")),
+              HasSubstr("overflows"));
+  EXPECT_THAT(refuse(Npy("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,), }", "1234")),
+              HasSubstr("neither True nor False"));
+  EXPECT_THAT(refuse(Npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", "1234", 9)),
+              HasSubstr("version 9.0"));
+  EXPECT_THAT(refuse(std::string("\x93NUMPY\x01\x00\xff\x00{'descr'", 17)), HasSubstr("truncated"));
+  EXPECT_THAT(refuse(std::string("\x93NUMPY\x01", 7)), HasSubstr("truncated inside its preamble"));
+  EXPECT_THAT(refuse("not npy at all"), HasSubstr("not a .npy file"));
+}
+
+// ---- protobuf text/binary detection and limits ----
+
+TEST(ProtoFormatTest, DetectsTextAndBinary) {
+  NetDef net;
+  net.set_name("n");
+  auto* op = net.add_op();
+  op->set_type("Sum");
+  op->add_input("a");
+  op->add_output("b");
+  NetDef back;
+  EXPECT_EQ(ParseProtoFromString(ProtoToString(net, ProtoFormat::kText), &back), ProtoFormat::kText);
+  EXPECT_EQ(back.SerializeAsString(), net.SerializeAsString());
+  back.Clear();
+  EXPECT_EQ(ParseProtoFromString(ProtoToString(net, ProtoFormat::kBinary), &back), ProtoFormat::kBinary);
+  EXPECT_EQ(back.SerializeAsString(), net.SerializeAsString());
+}
+
+TEST(ProtoFormatTest, ErrorsNameSourceAndPlace) {
+  NetDef net;
+  EXPECT_THAT(ErrorOf([&] { ParseProtoFromString("name: \"n\"\nop { tpye: \"x\" }\n", &net, "file 'n.pbtxt'"); }),
+              AllOf(HasSubstr("file 'n.pbtxt'"), HasSubstr("line 2, column"), HasSubstr("tpye")));
+  EXPECT_THAT(ErrorOf([&] { ParseProtoFromString(std::string("\xff\xff\xff\x01\x02", 5), &net, "file 'b.pb'"); }),
+              AllOf(HasSubstr("file 'b.pb'"), HasSubstr("not valid binary protobuf")));
+}
+
+TEST(ProtoFormatTest, KeepsUnknownBinaryFields) {
+  TensorProto proto;
+  proto.add_dims(1);
+  proto.add_float_data(2.f);
+  std::string bytes = proto.SerializeAsString();
+  bytes += std::string("\xa0\x06\x05", 3);  // field 100, varint 5: not in the proto
+  TensorProto back;
+  EXPECT_EQ(ParseProtoFromString(bytes, &back), ProtoFormat::kBinary);
+  EXPECT_EQ(back.float_data(0), 2.f);
+  EXPECT_FALSE(back.GetReflection()->GetUnknownFields(back).empty());
+}
+
+TEST(ProtoFormatTest, RecursionLimit) {
+  // A net whose op has an argument holding a net holding an op ... 20 levels deep.
+  std::string text = "name: 'x'";
+  for (int i = 0; i < 20; ++i) text = "op { arg { name: 'n' n { " + text + " } } }";
+  NetDef net;
+  EXPECT_NO_THROW(ParseProtoFromString(text, &net));
+  const std::string binary = net.SerializeAsString();
+  const auto saved = GetSerializationLimits();
+  GetSerializationLimits().max_proto_depth = 10;
+  EXPECT_THAT(ErrorOf([&] { ParseProtoFromString(text, &net); }), HasSubstr("recursion"));
+  EXPECT_THAT(ErrorOf([&] { ParseProtoFromString(binary, &net); }), HasSubstr("deeper than the limit of 10"));
+  GetSerializationLimits() = saved;
+}
+
+// ---- files ----
+
+class FileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/serialization_test.XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    for (const auto& name : Entries()) ::unlink((dir_ + "/" + name).c_str());
+    ::rmdir(dir_.c_str());
+  }
+  std::vector<std::string> Entries() const {
+    std::vector<std::string> names;
+    DIR* d = ::opendir(dir_.c_str());
+    while (dirent* e = d ? ::readdir(d) : nullptr) {
+      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.push_back(e->d_name);
+    }
+    if (d) ::closedir(d);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+  void Write(const std::string& name, const std::string& content) {
+    std::ofstream(dir_ + "/" + name, std::ios::binary) << content;
+  }
+  std::string dir_;
+};
+
+TEST_F(FileTest, TensorFileFormatsDetectedFromContent) {
+  const Tensor t = MakeTensor<int32_t>({2}, {3, 4});
+  Write("blob.bin", TensorToFileContent(t, TensorFileFormat::kBlobProto, "b"));
+  Write("tensor.bin", TensorToFileContent(t, TensorFileFormat::kTensorProto, "t"));
+  Write("array.data", TensorToFileContent(t, TensorFileFormat::kNpy, ""));
+  Write("blob.txt", "name: 'b' type: 'Tensor' tensor { dims: 2 data_type: INT32 int32_data: [3, 4] }");
+  Write("tensor.txt", "dims: 2 data_type: INT32 int32_data: [3, 4]");
+  TensorProtos protos;
+  TensorToProto(t, protos.add_protos());
+  Write("protos.bin", protos.SerializeAsString());
+  const std::pair<const char*, TensorFileFormat> cases[] = {
+      {"blob.bin", TensorFileFormat::kBlobProto},   {"tensor.bin", TensorFileFormat::kTensorProto},
+      {"array.data", TensorFileFormat::kNpy},       {"blob.txt", TensorFileFormat::kBlobProto},
+      {"tensor.txt", TensorFileFormat::kTensorProto}, {"protos.bin", TensorFileFormat::kTensorProto}};
+  for (const auto& [name, format] : cases) {
+    Tensor back;
+    const TensorFileInfo info = ReadTensorFile(dir_ + "/" + name, &back);
+    EXPECT_EQ(info.format, format) << name;
+    EXPECT_EQ(ToVector<int32_t>(back), (std::vector<int32_t>{3, 4})) << name;
+  }
+}
+
+TEST_F(FileTest, TensorFileErrorsNameTheFile) {
+  Write("empty", "");
+  Write("garbage", std::string("\xff\xfe\x00\x01\x80", 5));
+  Write("badtext", "dims: 2 flaot_data: [1, 2]");
+  Tensor t;
+  EXPECT_THAT(ErrorOf([&] { ReadTensorFile(dir_ + "/empty", &t); }), AllOf(HasSubstr("empty"), HasSubstr("/empty'")));
+  EXPECT_THAT(ErrorOf([&] { ReadTensorFile(dir_ + "/garbage", &t); }), HasSubstr("neither a .npy file"));
+  EXPECT_THAT(ErrorOf([&] { ReadTensorFile(dir_ + "/badtext", &t); }), AllOf(HasSubstr("line 1"), HasSubstr("flaot_data")));
+  EXPECT_THAT(ErrorOf([&] { ReadTensorFile(dir_ + "/missing", &t); }), HasSubstr("No such file"));
+  EXPECT_THAT(ErrorOf([&] { ReadTensorFile(dir_, &t); }), HasSubstr("is a directory"));
+}
+
+TEST_F(FileTest, FileSizeLimit) {
+  Write("big", std::string(100, ' '));
+  const auto saved = GetSerializationLimits();
+  GetSerializationLimits().max_file_bytes = 99;
+  NetDef net;
+  EXPECT_THAT(ErrorOf([&] { ReadProtoFromFile(dir_ + "/big", &net); }),
+              HasSubstr("is 100 bytes, more than the file size limit of 99 bytes"));
+  GetSerializationLimits() = saved;
+}
+
+TEST_F(FileTest, AtomicWriteLeavesOnlyTheFile) {
+  const std::string path = dir_ + "/out.pb";
+  WriteFileAtomically(path, "first");
+  WriteFileAtomically(path, "second");
+  EXPECT_EQ(ReadFileToString(path), "second");
+  EXPECT_EQ(Entries(), (std::vector<std::string>{"out.pb"}));
+  // Writing into a missing folder fails and leaves nothing.
+  EXPECT_THAT(ErrorOf([&] { WriteFileAtomically(dir_ + "/no/such/x", "data"); }), HasSubstr("cannot create"));
+  EXPECT_EQ(Entries(), (std::vector<std::string>{"out.pb"}));
+  // A temp name is hidden, in the same folder and never reused.
+  const std::string a = TemporaryPathFor(path), b = TemporaryPathFor(path);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.rfind(dir_ + "/.out.pb.tmp.", 0), 0u);
+}
+
+TEST_F(FileTest, WriteProtoAndTensorFiles) {
+  NetDef net;
+  net.set_name("written");
+  WriteProtoToFile(net, dir_ + "/net.pbtxt", ProtoFormat::kText);
+  NetDef back;
+  EXPECT_EQ(ReadProtoFromFile(dir_ + "/net.pbtxt", &back), ProtoFormat::kText);
+  EXPECT_EQ(back.name(), "written");
+  WriteTensorFile(MakeTensor<float>({1}, {9.f}), dir_ + "/x.npy", TensorFileFormat::kNpy, "x");
+  Tensor t;
+  EXPECT_EQ(ReadTensorFile(dir_ + "/x.npy", &t).format, TensorFileFormat::kNpy);
+  EXPECT_EQ(ToVector<float>(t), (std::vector<float>{9.f}));
+}
+
+}  // namespace
+}  // namespace caffe2
