@@ -10,6 +10,7 @@ packages=(
   libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes (fuzz targets)
+  libsimde-dev              # runs the AVX-512 kernel path in emulation in the tests, on any CPU
 )
 
 missing=()

@@ -1,0 +1,362 @@
+// Public entry points: pick the code path, split large inputs over an OpenMP team, call the serial
+// range kernels of path_kernels.h.
+//
+// Threading pattern for the order-dependent kernels (compaction, expansion, unmask scatter): each
+// thread takes a contiguous chunk, counts its mask (pass 1), waits at a barrier, sums the counts of the
+// chunks before it (its output or input offset: a prefix sum over at most kMaxThreads numbers), and
+// processes its chunk independently (pass 2). The per-chunk counts live in a stack array.
+#include "ops/kernels/mask_kernels.h"
+
+#include <omp.h>
+
+#include <atomic>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ops/kernels/path_kernels.h"
+
+namespace caffe2::kernels {
+namespace {
+
+using detail::PathKernels;
+
+// ---------------------------------------------------------------------------------------------------
+// CPU features and path selection
+// ---------------------------------------------------------------------------------------------------
+struct Features {
+  bool avx2 = false;
+  bool avx512 = false;
+};
+
+Features Detect() {
+  Features f;
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  // __builtin_cpu_supports also checks that the OS saves the wide registers (XCR0), so a hypervisor
+  // that hides AVX-512 state disables the path.
+  f.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+           __builtin_cpu_supports("popcnt");
+  f.avx512 = f.avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+#endif
+  return f;
+}
+
+const Features& CpuFeatures() {
+  static const Features features = Detect();
+  return features;
+}
+
+CpuPath BestPath() {
+  static const CpuPath best = CpuFeatures().avx512 ? CpuPath::kAVX512
+                              : CpuFeatures().avx2 ? CpuPath::kAVX2
+                                                   : CpuPath::kScalar;
+  return best;
+}
+
+constexpr int kNoForcedPath = -1;
+std::atomic<int> g_forced_path{kNoForcedPath};
+std::atomic<int64_t> g_parallel_threshold{kDefaultParallelThresholdBytes};
+
+const PathKernels& Kernels(CpuPath path) {
+  switch (path) {
+    case CpuPath::kAVX512: return detail::Avx512Kernels();
+    case CpuPath::kAVX2: return detail::Avx2Kernels();
+    case CpuPath::kScalar: break;
+  }
+  return detail::ScalarKernels();
+}
+
+const PathKernels& ActiveKernels() { return Kernels(ActivePath()); }
+
+// ---------------------------------------------------------------------------------------------------
+// Threading helpers
+// ---------------------------------------------------------------------------------------------------
+// Bound of the stack arrays of per-thread counts. A larger OMP_NUM_THREADS is capped here (memory
+// bandwidth stops scaling far below this anyway).
+constexpr int kMaxThreads = 256;
+
+// Team size for `bytes` of work, or 1 when the input is below the threshold or only one thread is
+// allowed (then no parallel region is entered at all).
+int TeamSize(int64_t bytes) {
+  if (bytes < g_parallel_threshold.load(std::memory_order_relaxed)) return 1;
+  const int t = omp_get_max_threads();
+  return t < kMaxThreads ? t : kMaxThreads;
+}
+
+// Chunk boundaries on multiples of 64 rows (whole mask words and cache lines for 1-byte masks);
+// chunk t is [ChunkStart(t), ChunkStart(t + 1)).
+int64_t ChunkStart(int64_t n, int t, int team) {
+  const int64_t units = (n + 63) / 64;
+  const int64_t start = (units / team) * t + (t < units % team ? t : units % team);
+  return start * 64 < n ? start * 64 : n;
+}
+
+// Saturating a*b for byte counts that only feed the threshold comparison.
+int64_t SatMul(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+}  // namespace
+
+bool PathSupported(CpuPath path) {
+  switch (path) {
+    case CpuPath::kScalar: return true;
+    case CpuPath::kAVX2: return CpuFeatures().avx2;
+    case CpuPath::kAVX512: return CpuFeatures().avx512;
+  }
+  return false;
+}
+
+CpuPath ActivePath() {
+  const int forced = g_forced_path.load(std::memory_order_relaxed);
+  return forced == kNoForcedPath ? BestPath() : static_cast<CpuPath>(forced);
+}
+
+const char* CpuPathName(CpuPath path) {
+  switch (path) {
+    case CpuPath::kScalar: return "scalar";
+    case CpuPath::kAVX2: return "avx2";
+    case CpuPath::kAVX512: return "avx512";
+  }
+  return "unknown";
+}
+
+ScopedCpuPath::ScopedCpuPath(CpuPath path) : previous_(g_forced_path.load()) {
+  if (!PathSupported(path))
+    throw std::invalid_argument(std::string("CPU path ") + CpuPathName(path) + " is not supported on this CPU");
+  g_forced_path.store(static_cast<int>(path));
+}
+
+ScopedCpuPath::~ScopedCpuPath() { g_forced_path.store(previous_); }
+
+int64_t ParallelThresholdBytes() { return g_parallel_threshold.load(std::memory_order_relaxed); }
+
+void SetParallelThresholdBytes(int64_t bytes) {
+  g_parallel_threshold.store(bytes < 0 ? 0 : bytes, std::memory_order_relaxed);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Kernels
+// ---------------------------------------------------------------------------------------------------
+int64_t CountTrue(const bool* mask, int64_t n) {
+  if (n <= 0) return 0;
+  const PathKernels& k = ActiveKernels();
+  const int team = TeamSize(n);
+  if (team <= 1) return k.count_true(mask, n);
+  int64_t total = 0;
+#pragma omp parallel num_threads(team) reduction(+ : total)
+  {
+    const int t = omp_get_thread_num(), T = omp_get_num_threads();
+    const int64_t b = ChunkStart(n, t, T), e = ChunkStart(n, t + 1, T);
+    total += k.count_true(mask + b, e - b);
+  }
+  return total;
+}
+
+int64_t BooleanMaskCompact(const void* data, const bool* mask, int64_t n, int64_t row_bytes, void* out,
+                           int64_t* indices) {
+  if (n <= 0) return 0;
+  const PathKernels& k = ActiveKernels();
+  const int team = TeamSize(SatMul(n, row_bytes + 1));
+  if (team <= 1) return k.compact(data, mask, n, row_bytes, out, indices, 0);
+
+  const char* d = static_cast<const char*>(data);
+  char* o = static_cast<char*>(out);
+  int64_t counts[kMaxThreads];
+  int64_t total = 0;
+#pragma omp parallel num_threads(team)
+  {
+    const int t = omp_get_thread_num(), T = omp_get_num_threads();
+    const int64_t b = ChunkStart(n, t, T), e = ChunkStart(n, t + 1, T);
+    counts[t] = k.count_true(mask + b, e - b);
+#pragma omp barrier
+    int64_t off = 0;
+    for (int u = 0; u < t; ++u) off += counts[u];
+    k.compact(d + b * row_bytes, mask + b, e - b, row_bytes, o + off * row_bytes,
+              indices ? indices + off : nullptr, b);
+    if (t == T - 1) total = off + counts[t];
+  }
+  return total;
+}
+
+void BooleanMaskExpand(const void* packed, const bool* mask, int64_t n, int64_t row_bytes, void* out) {
+  if (n <= 0) return;
+  const PathKernels& k = ActiveKernels();
+  const int team = TeamSize(SatMul(n, row_bytes + 1));
+  if (team <= 1) return k.expand(packed, mask, n, row_bytes, out);
+
+  const char* p = static_cast<const char*>(packed);
+  char* o = static_cast<char*>(out);
+  int64_t counts[kMaxThreads];
+#pragma omp parallel num_threads(team)
+  {
+    const int t = omp_get_thread_num(), T = omp_get_num_threads();
+    const int64_t b = ChunkStart(n, t, T), e = ChunkStart(n, t + 1, T);
+    counts[t] = k.count_true(mask + b, e - b);
+#pragma omp barrier
+    int64_t off = 0;
+    for (int u = 0; u < t; ++u) off += counts[u];
+    k.expand(p + off * row_bytes, mask + b, e - b, row_bytes, o + b * row_bytes);
+  }
+}
+
+namespace {
+void SegmentRange(const PathKernels& k, const int32_t* lengths, int64_t s0, int64_t s1, const bool* mask,
+                  int32_t* out) {
+  k.segment_count32(lengths, s0, s1, mask, out);
+}
+void SegmentRange(const PathKernels& k, const int64_t* lengths, int64_t s0, int64_t s1, const bool* mask,
+                  int64_t* out) {
+  k.segment_count64(lengths, s0, s1, mask, out);
+}
+}  // namespace
+
+template <typename L>
+void SegmentCountTrue(const L* lengths, int64_t segments, const bool* mask, L* out) {
+  if (segments <= 0) return;
+  const PathKernels& k = ActiveKernels();
+  int64_t mask_bytes = 0;
+  for (int64_t s = 0; s < segments; ++s) mask_bytes += lengths[s];
+  const int team = TeamSize(mask_bytes);
+  if (team <= 1) return SegmentRange(k, lengths, 0, segments, mask, out);
+  // Segments split by index; each thread first sums its own lengths so the mask offset of its first
+  // segment is a prefix sum over the threads before it.
+  int64_t sums[kMaxThreads];
+#pragma omp parallel num_threads(team)
+  {
+    const int t = omp_get_thread_num(), T = omp_get_num_threads();
+    const int64_t s0 = segments / T * t + (t < segments % T ? t : segments % T);
+    const int64_t s1 = segments / T * (t + 1) + (t + 1 < segments % T ? t + 1 : segments % T);
+    int64_t sum = 0;
+    for (int64_t s = s0; s < s1; ++s) sum += lengths[s];
+    sums[t] = sum;
+#pragma omp barrier
+    int64_t off = 0;
+    for (int u = 0; u < t; ++u) off += sums[u];
+    SegmentRange(k, lengths, s0, s1, mask + off, out);
+  }
+}
+
+template void SegmentCountTrue<int32_t>(const int32_t*, int64_t, const bool*, int32_t*);
+template void SegmentCountTrue<int64_t>(const int64_t*, int64_t, const bool*, int64_t*);
+
+namespace {
+// Per-thread per-pair counters of the parallel unmask passes live in one stack array.
+constexpr int64_t kMaxParallelCounters = 4096;
+
+int UnmaskTeam(int64_t pairs, int64_t n, int64_t row_bytes) {
+  const int team = TeamSize(SatMul(n, row_bytes + pairs));
+  if (team > 1 && pairs * team > kMaxParallelCounters) return 1;  // absurd pair counts: stay serial
+  return team;
+}
+}  // namespace
+
+int64_t BooleanUnmaskCheck(const bool* const* masks, int64_t pairs, int64_t n, int64_t* covered_counts) {
+  for (int64_t i = 0; i < pairs; ++i) covered_counts[i] = 0;
+  if (n <= 0 || pairs <= 0) return n > 0 ? 0 : -1;
+  const PathKernels& k = ActiveKernels();
+  const int team = UnmaskTeam(pairs, n, 0);
+  if (team <= 1) return k.unmask_check(masks, pairs, 0, n, covered_counts);
+
+  int64_t counts[kMaxParallelCounters];
+  int64_t first[kMaxThreads];
+  int used = 1;
+#pragma omp parallel num_threads(team)
+  {
+    const int t = omp_get_thread_num(), T = omp_get_num_threads();
+    const int64_t b = ChunkStart(n, t, T), e = ChunkStart(n, t + 1, T);
+    int64_t* mine = counts + t * pairs;
+    for (int64_t i = 0; i < pairs; ++i) mine[i] = 0;
+    first[t] = k.unmask_check(masks, pairs, b, e, mine);
+    if (t == 0) used = T;
+  }
+  int64_t result = -1;
+  for (int t = 0; t < used; ++t) {
+    for (int64_t i = 0; i < pairs; ++i) covered_counts[i] += counts[t * pairs + i];
+    if (result < 0 && first[t] >= 0) result = first[t];  // chunks are in position order
+  }
+  return result;
+}
+
+void BooleanUnmaskScatter(const bool* const* masks, const void* const* values, int64_t pairs, int64_t n,
+                          int64_t row_bytes, void* out) {
+  if (n <= 0 || pairs <= 0) return;
+  const PathKernels& k = ActiveKernels();
+  const int team = UnmaskTeam(pairs, n, row_bytes);
+  if (team <= 1) {
+    int64_t stack_next[kMaxStackPairs];
+    std::vector<int64_t> heap_next;  // only for more than kMaxStackPairs pairs
+    int64_t* next = stack_next;
+    if (pairs > kMaxStackPairs) {
+      heap_next.resize(pairs);
+      next = heap_next.data();
+    }
+    for (int64_t i = 0; i < pairs; ++i) next[i] = 0;
+    k.unmask_scatter(masks, values, pairs, 0, n, row_bytes, out, next);
+    return;
+  }
+
+  int64_t counts[kMaxParallelCounters];
+#pragma omp parallel num_threads(team)
+  {
+    const int t = omp_get_thread_num(), T = omp_get_num_threads();
+    const int64_t b = ChunkStart(n, t, T), e = ChunkStart(n, t + 1, T);
+    int64_t* mine = counts + t * pairs;
+    for (int64_t i = 0; i < pairs; ++i) mine[i] = 0;
+    k.unmask_check(masks, pairs, b, e, mine);
+#pragma omp barrier
+    // This chunk's first row of each pair = rows the earlier chunks took from that pair. UnmaskTeam
+    // keeps pairs * T <= kMaxParallelCounters, so pairs <= kMaxParallelCounters / 2 here.
+    int64_t next[kMaxParallelCounters / 2];
+    for (int64_t i = 0; i < pairs; ++i) {
+      int64_t off = 0;
+      for (int u = 0; u < t; ++u) off += counts[u * pairs + i];
+      next[i] = off;
+    }
+    k.unmask_scatter(masks, values, pairs, b, e, row_bytes, out, next);
+  }
+}
+
+void FillItems(void* dst, int64_t count, int64_t item_bytes, const void* item) {
+  if (count > 0) ActiveKernels().fill(dst, count, item_bytes, item);
+}
+
+namespace detail {
+
+void SequenceMaskRows(const void* in, void* out, int64_t item_bytes, const void* fill, int64_t B, int64_t N,
+                      int64_t M, SpanThunk thunk, const void* fn) {
+  if (B <= 0 || N <= 0 || M <= 0) return;
+  const PathKernels& k = ActiveKernels();
+  const char* src = static_cast<const char*>(in);
+  char* dst = static_cast<char*>(out);
+  const bool in_place = in == out;
+  const int64_t row_bytes = M * item_bytes;
+  const int64_t rows = B * N;
+
+  // One row: the kept span is a memcpy, the masked spans are pattern fills; no per-element test.
+  auto do_row = [&](int64_t r) {
+    const Span span = thunk(fn, r % N);
+    const int64_t begin = span.begin < 0 ? 0 : (span.begin > M ? M : span.begin);
+    int64_t end = span.end > M ? M : span.end;
+    if (end < begin) end = begin;
+    char* o = dst + r * row_bytes;
+    if (begin > 0) k.fill(o, begin, item_bytes, fill);
+    if (end > begin && !in_place)
+      memcpy(o + begin * item_bytes, src + r * row_bytes + begin * item_bytes, (end - begin) * item_bytes);
+    if (end < M) k.fill(o + end * item_bytes, M - end, item_bytes, fill);
+  };
+
+  const int team = TeamSize(SatMul(rows, row_bytes));
+  if (team <= 1) {
+    for (int64_t r = 0; r < rows; ++r) do_row(r);
+    return;
+  }
+#pragma omp parallel for num_threads(team) schedule(static)
+  for (int64_t r = 0; r < rows; ++r) do_row(r);
+}
+
+}  // namespace detail
+}  // namespace caffe2::kernels
