@@ -6,22 +6,12 @@
 #include <vector>
 
 #include "caffe2_mask/caffe2_mask.h"
+#include "tests/util/operator_tester.h"
 
 namespace caffe2 {
 namespace {
 
-void ExpectThrowContaining(const std::function<void()>& f, const std::vector<std::string>& pieces) {
-  try {
-    f();
-  } catch (const EnforceNotMet& e) {
-    const std::string message = e.what();
-    for (const auto& piece : pieces) {
-      EXPECT_NE(message.find(piece), std::string::npos) << "missing '" << piece << "' in: " << message;
-    }
-    return;
-  }
-  ADD_FAILURE() << "expected EnforceNotMet containing '" << (pieces.empty() ? "" : pieces[0]) << "'";
-}
+using caffe2::testing::ExpectThrowContaining;
 
 // Y = X + 1 (float); counts its runs.
 int g_add_one_runs = 0;

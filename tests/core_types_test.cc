@@ -10,6 +10,7 @@
 
 #include "caffe2_mask/types.h"
 #include "proto/caffe2.pb.h"
+#include "tests/util/operator_tester.h"
 
 namespace caffe2 {
 namespace {
@@ -249,18 +250,7 @@ TEST(DataTypeMapping, EveryDtypeBothWays) {
   EXPECT_EQ(TypeMetaToDataType(TypeMeta::Make<uint8_t>()), TensorProto::UINT8);
 }
 
-void ExpectThrowContaining(const std::function<void()>& f, const std::vector<std::string>& pieces) {
-  try {
-    f();
-  } catch (const EnforceNotMet& e) {
-    const std::string message = e.what();
-    for (const auto& piece : pieces) {
-      EXPECT_NE(message.find(piece), std::string::npos) << "missing '" << piece << "' in: " << message;
-    }
-    return;
-  }
-  ADD_FAILURE() << "expected EnforceNotMet";
-}
+using caffe2::testing::ExpectThrowContaining;
 
 TEST(DataTypeMapping, UnsupportedDataTypesRejectedClearly) {
   ExpectThrowContaining([] { DataTypeToTypeMeta(TensorProto::UNDEFINED); }, {"UNDEFINED", "supported:"});

@@ -11,9 +11,9 @@ void OperatorTester::Run() {
   for (auto& check : checks_) check();
 }
 
-void OperatorTester::ExpectError(const std::vector<std::string>& pieces) {
+void ExpectThrowContaining(const std::function<void()>& f, const std::vector<std::string>& pieces) {
   try {
-    ws_.RunOperatorOnce(Def());
+    f();
   } catch (const EnforceNotMet& error) {
     const std::string message = error.what();
     for (const auto& piece : pieces) {
@@ -22,8 +22,12 @@ void OperatorTester::ExpectError(const std::vector<std::string>& pieces) {
     }
     return;
   }
-  ADD_FAILURE() << "expected an error containing '" << (pieces.empty() ? "" : pieces[0]) << "', but "
-                << type_ << " succeeded";
+  ADD_FAILURE() << "expected an EnforceNotMet containing '" << (pieces.empty() ? "" : pieces[0])
+                << "', but nothing was thrown";
+}
+
+void OperatorTester::ExpectError(const std::vector<std::string>& pieces) {
+  ExpectThrowContaining([this] { ws_.RunOperatorOnce(Def()); }, pieces);
 }
 
 const Tensor& OperatorTester::GetOutput(const std::string& blob) {

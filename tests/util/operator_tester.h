@@ -30,6 +30,9 @@ std::vector<T> ToVector(const Tensor& tensor) {
   return std::vector<T>(data, data + tensor.numel());
 }
 
+// Runs f and expects an EnforceNotMet whose message contains every piece.
+void ExpectThrowContaining(const std::function<void()>& f, const std::vector<std::string>& pieces);
+
 class OperatorTester {
  public:
   explicit OperatorTester(std::string type, std::string name = "") : type_(std::move(type)), name_(std::move(name)) {}
