@@ -90,7 +90,12 @@ std::unique_ptr<NetBase> CreateNet(const NetDef& def, Workspace* ws) {
   if (!problems.empty()) {
     std::string message = MakeString("cannot create ", NetDescription(def), ": ", problems.size(),
                                      problems.size() == 1 ? " problem" : " problems");
-    for (size_t i = 0; i < problems.size(); ++i) message += MakeString("\n  ", i + 1, ". ", problems[i]);
+    // A hostile net can have thousands of problems; the first ones are enough to act on.
+    constexpr size_t kMaxListed = 50;
+    for (size_t i = 0; i < problems.size() && i < kMaxListed; ++i) {
+      message += MakeString("\n  ", i + 1, ". ", problems[i]);
+    }
+    if (problems.size() > kMaxListed) message += MakeString("\n  ... and ", problems.size() - kMaxListed, " more");
     CAFFE_THROW(message);
   }
   const auto blobs_before = ws->Blobs();

@@ -927,12 +927,14 @@ TensorFileInfo TensorFromString(const std::string& content, Tensor* tensor, cons
   google::protobuf::Message* candidates[] = {&blob, &single, &several};
   ParseResult text_results[3];
   // True when a candidate made a tensor; a conversion error of the first plausible candidate is kept.
-  auto attempt = [&](bool as_text, std::string* conversion_error) {
+  // Binary candidates with unknown fields are tried only after every candidate without them failed:
+  // unknown fields tell the candidates apart, but a file from a newer writer may carry some.
+  auto attempt = [&](bool as_text, std::string* conversion_error, bool allow_unknown = false) {
     for (int c = 0; c < 3; ++c) {
       google::protobuf::Message* message = candidates[c];
       const ParseResult parse = as_text ? TryParseText(content, message) : TryParseBinary(content, message);
       if (as_text) text_results[c] = parse;
-      if (!parse.ok || (!as_text && HasUnknownFields(*message))) continue;
+      if (!parse.ok || (!as_text && !allow_unknown && HasUnknownFields(*message))) continue;
       try {
         if (message == &blob) {
           // Without a tensor field it is a BlobProto only if it names a type (a non-tensor blob).
@@ -983,6 +985,7 @@ TensorFileInfo TensorFromString(const std::string& content, Tensor* tensor, cons
                 candidates[best_index]->GetTypeName(), " ", best->error);
   }
   if (attempt(false, &conversion_error)) return info;
+  if (attempt(false, &conversion_error, /*allow_unknown=*/true)) return info;
   if (!conversion_error.empty()) CAFFE_THROW(conversion_error);
   CAFFE_THROW(where, "it is neither a .npy file nor a binary or text BlobProto or TensorProto (",
               content.size(), " bytes that do not parse as any of them)");

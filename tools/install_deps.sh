@@ -9,7 +9,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes (fuzz targets)
+  clang libclang-rt-14-dev libomp-dev  # libFuzzer, the sanitizer runtimes and OpenMP for clang (tools/sanitize_and_fuzz.sh)
   libsimde-dev              # runs the AVX-512 kernel path in emulation in the tests, on any CPU
 )
 
