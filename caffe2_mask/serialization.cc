@@ -192,6 +192,12 @@ void TensorFromProto(const TensorProto& proto, Tensor* tensor, const std::string
         std::memcpy(out, proto.int32_data().data(), numel * sizeof(int32_t));
         break;
       case TensorProto::STRING: {
+        const int64_t max_string = GetSerializationLimits().max_string_bytes;
+        for (int64_t i = 0; i < numel; ++i) {
+          const int64_t length = static_cast<int64_t>(proto.string_data(static_cast<int>(i)).size());
+          CAFFE_ENFORCE_LE(length, max_string, where, "string_data[", i, "] has ", length,
+                           " bytes, more than the string limit (caffe2_mask_run --max_string_bytes)");
+        }
         auto* strings = static_cast<std::string*>(out);
         for (int64_t i = 0; i < numel; ++i) strings[i] = proto.string_data(static_cast<int>(i));
         break;
@@ -492,6 +498,9 @@ NpyDtype ParseNpyDescr(const std::string& descr, const std::string& where) {
   NpyDtype dtype;
   dtype.kind = kind;
   if (kind == 'U' || kind == 'S') {
+    // Checked before 4 * size, which must not overflow.
+    CAFFE_ENFORCE_LE(size, GetSerializationLimits().max_string_bytes, where, "the .npy dtype '", descr,
+                     "' has strings longer than the string limit (caffe2_mask_run --max_string_bytes)");
     dtype.meta = TypeMeta::Make<std::string>();
     dtype.chars = size;
     dtype.itemsize = kind == 'U' ? 4 * size : size;

@@ -20,6 +20,8 @@ struct SerializationLimits {
   int64_t max_file_bytes = int64_t{2} << 30;  // 2 GiB
   // Deepest nesting of protobuf messages (a NetDef argument holding a net holding ... ).
   int max_proto_depth = 100;
+  // Longest single string element of a tensor (TensorProto string_data, a .npy 'U'/'S' item).
+  int64_t max_string_bytes = int64_t{64} << 20;  // 64 MiB
 };
 SerializationLimits& GetSerializationLimits();
 

@@ -354,6 +354,25 @@ TEST(NpyTest, Refusals) {
 
 // ---- protobuf text/binary detection and limits ----
 
+TEST(NpyTest, StringLengthLimitAlsoForTensorProto) {
+  const auto saved = GetSerializationLimits();
+  GetSerializationLimits().max_string_bytes = 4;
+  EXPECT_EQ(TensorFromProto(ParseTextTensor("dims: 2 data_type: STRING string_data: ['abcd', '']"))
+                .data<std::string>()[0],
+            "abcd");
+  EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("dims: 2 data_type: STRING string_data: ['ab', 'abcde']")); }),
+              AllOf(HasSubstr("string_data[1] has 5 bytes"), HasSubstr("--max_string_bytes")));
+  Tensor t;
+  EXPECT_THAT(ErrorOf([&] { TensorFromNpy(Npy("{'descr': '<U5', 'fortran_order': False, 'shape': (1,), }",
+                                              std::string(20, '\0')), &t, "file 's.npy'"); }),
+              AllOf(HasSubstr("file 's.npy'"), HasSubstr("<U5"), HasSubstr("string limit")));
+  // The default limit (64 MiB) applies before the 4-bytes-per-character size is computed.
+  GetSerializationLimits() = saved;
+  EXPECT_THAT(ErrorOf([&] { TensorFromNpy(Npy("{'descr': '<U100000000', 'fortran_order': False, 'shape': (1,), }",
+                                              "x"), &t, "file 's.npy'"); }),
+              HasSubstr("string limit"));
+}
+
 TEST(ProtoFormatTest, DetectsTextAndBinary) {
   NetDef net;
   net.set_name("n");

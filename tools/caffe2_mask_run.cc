@@ -63,6 +63,8 @@ DEFINE_int64(max_file_bytes, caffe2::SerializationLimits().max_file_bytes,
              "Largest net or input file read, in bytes.");
 DEFINE_int32(max_proto_depth, caffe2::SerializationLimits().max_proto_depth,
              "Deepest nesting of protobuf messages accepted in a file.");
+DEFINE_int64(max_string_bytes, caffe2::SerializationLimits().max_string_bytes,
+             "Longest string element accepted in an input tensor file, in bytes.");
 DEFINE_int64(max_tensor_bytes, caffe2::TensorLimits().max_bytes, "Largest tensor allowed, in bytes.");
 DEFINE_int64(max_tensor_rank, caffe2::TensorLimits().max_rank, "Largest number of dims a tensor may have.");
 DEFINE_int32(print_limit, 64, "Stdout summary: at most this many values per output are printed.");
@@ -550,10 +552,11 @@ void TimeIndividualOperators(NetBase* net, int iter) {
 int Run() {
   GetSerializationLimits().max_file_bytes = FLAGS_max_file_bytes;
   GetSerializationLimits().max_proto_depth = FLAGS_max_proto_depth;
+  GetSerializationLimits().max_string_bytes = FLAGS_max_string_bytes;
   GetTensorLimits().max_bytes = FLAGS_max_tensor_bytes;
   GetTensorLimits().max_rank = FLAGS_max_tensor_rank;
-  if (FLAGS_max_file_bytes < 0 || FLAGS_max_proto_depth < 1 || FLAGS_max_tensor_bytes < 0 || FLAGS_max_tensor_rank < 0) {
-    Usage("--max_file_bytes, --max_tensor_bytes and --max_tensor_rank must be >= 0 and --max_proto_depth >= 1");
+  if (FLAGS_max_file_bytes < 0 || FLAGS_max_string_bytes < 0 || FLAGS_max_proto_depth < 1 || FLAGS_max_tensor_bytes < 0 || FLAGS_max_tensor_rank < 0) {
+    Usage("--max_file_bytes, --max_string_bytes, --max_tensor_bytes and --max_tensor_rank must be >= 0 and --max_proto_depth >= 1");
   }
 
   if (FLAGS_list_operators || !FLAGS_describe_operator.empty()) {
