@@ -36,11 +36,13 @@ void ReplaceFirstDim(const std::vector<int64_t>& dims, int64_t first, std::vecto
   (*out)[0] = first;
 }
 
-// Every mask must be a bool vector: exactly 1-D and of dtype bool.
-void EnforceBoolVector(const OperatorBase& op, int index, const Tensor& mask, const std::string& described = "") {
-  const std::string what = described.empty() ? op.DescribeInput(index) : described;
-  CAFFE_ENFORCE(mask.IsType<bool>(), op.type(), ": ", what, " must be bool, but is ", mask.dtype().name());
-  CAFFE_ENFORCE_EQ(mask.dim(), 1, op.type(), ": ", what, " must be 1-D, but has shape ", ShapeString(mask.sizes()));
+// Every mask must be a bool vector: exactly 1-D and of dtype bool. `describe()` names the input; it is
+// called only when a check fails, so a passing run builds no string (and allocates nothing).
+template <typename Describe>
+void EnforceBoolVector(const OperatorBase& op, const Tensor& mask, Describe describe) {
+  CAFFE_ENFORCE(mask.IsType<bool>(), op.type(), ": ", describe(), " must be bool, but is ", mask.dtype().name());
+  CAFFE_ENFORCE_EQ(mask.dim(), 1, op.type(), ": ", describe(), " must be 1-D, but has shape ",
+                   ShapeString(mask.sizes()));
 }
 
 }  // namespace
@@ -51,22 +53,22 @@ void EnforceBoolVector(const OperatorBase& op, int index, const Tensor& mask, co
 class BooleanMaskOp final : public Operator<CPUContext> {
  public:
   USE_OPERATOR_FUNCTIONS(CPUContext);
-  BooleanMaskOp(const OperatorDef& def, Workspace* ws) : Operator<CPUContext>(def, ws) {}
+  BooleanMaskOp(const OperatorDef& def, Workspace* ws) : Operator<CPUContext>(def, ws) {
+    if (OutputSize() > 1) {
+      CAFFE_ENFORCE_NE(def.output(0), def.output(1),
+                       "BooleanMask: masked_data and masked_indices must be different blobs");
+    }
+  }
 
   bool RunOnDevice() override {
     const Tensor& data = Input(0);
     const Tensor& mask = Input(1);
     CAFFE_ENFORCE_GE(data.dim(), 1, "BooleanMask: ", DescribeInput(0), " must have at least 1 dim, but has shape ",
                      ShapeString(data.sizes()));
-    EnforceBoolVector(*this, 1, mask);
+    EnforceBoolVector(*this, mask, [this] { return DescribeInput(1); });
     const int64_t n = data.size(0);
     CAFFE_ENFORCE_EQ(mask.numel(), n, "BooleanMask: ", DescribeInput(1), " has ", mask.numel(),
                      " elements but data has ", n, " rows;");
-
-    if (OutputSize() > 1) {
-      CAFFE_ENFORCE_NE(debug_def().output(0), debug_def().output(1),
-                       "BooleanMask: masked_data and masked_indices must be different blobs");
-    }
 
     const bool* m = mask.data<bool>();
     const int64_t count = kernels::CountTrue(m, n);
@@ -140,7 +142,7 @@ class BooleanMaskGradientOp final : public Operator<CPUContext> {
   bool DoRunWithType() {
     const Tensor& mask = Input(0);
     const Tensor& dy = Input(1);
-    EnforceBoolVector(*this, 0, mask);
+    EnforceBoolVector(*this, mask, [this] { return DescribeInput(0); });
     CAFFE_ENFORCE_GE(dy.dim(), 1, "BooleanMaskGradient: ", DescribeInput(1),
                      " must have at least 1 dim, but has shape ", ShapeString(dy.sizes()));
     const int64_t n = mask.numel();
@@ -184,7 +186,7 @@ class BooleanMaskLengthsOp final : public Operator<CPUContext> {
     const Tensor& mask = Input(1);
     CAFFE_ENFORCE_EQ(lengths.dim(), 1, "BooleanMaskLengths: ", DescribeInput(0), " must be 1-D, but has shape ",
                      ShapeString(lengths.sizes()));
-    EnforceBoolVector(*this, 1, mask);
+    EnforceBoolVector(*this, mask, [this] { return DescribeInput(1); });
     const L* len = lengths.data<L>();
     const int64_t segments = lengths.numel();
     int64_t total = 0;
@@ -216,7 +218,7 @@ class BooleanUnmaskOp final : public Operator<CPUContext> {
   bool RunOnDevice() override {
     const int pairs = InputSize() / 2;
     const Tensor& mask0 = Input(0);
-    EnforceBoolVector(*this, 0, mask0, Describe(0));
+    EnforceBoolVector(*this, mask0, [this] { return Describe(0); });
     const int64_t size = mask0.numel();
     const Tensor& values0 = Input(1);
     CAFFE_ENFORCE_GE(values0.dim(), 1, "BooleanUnmask: ", Describe(1), " must have at least 1 dim, but has shape ",
@@ -229,7 +231,7 @@ class BooleanUnmaskOp final : public Operator<CPUContext> {
     for (int i = 0; i < pairs; ++i) {
       const Tensor& mask = Input(2 * i);
       const Tensor& values = Input(2 * i + 1);
-      EnforceBoolVector(*this, 2 * i, mask, Describe(2 * i));
+      EnforceBoolVector(*this, mask, [this, i] { return Describe(2 * i); });
       CAFFE_ENFORCE_EQ(mask.numel(), size, "BooleanUnmask: ", Describe(2 * i), " has ", mask.numel(),
                        " elements but ", Describe(0), " has ", size, "; all masks must have one size");
       CAFFE_ENFORCE(values.dtype() == dtype, "BooleanUnmask: ", Describe(2 * i + 1), " has dtype ",

@@ -47,6 +47,12 @@ int64_t PathCountTrue(const bool* mask, int64_t n) {
     total += _mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1);
   }
   for (; n - i >= 32; i += 32) total += _mm_popcnt_u32(Bits32(mask + i));
+  // Bytes are 0 or 1, so a word's popcount is its count of true bytes (tiny masks, ragged ends).
+  for (; n - i >= 8; i += 8) {
+    uint64_t w;
+    memcpy(&w, mask + i, 8);
+    total += _mm_popcnt_u64(w);
+  }
   for (; i < n; ++i) total += mask[i];
   return total;
 }

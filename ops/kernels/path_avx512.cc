@@ -134,6 +134,12 @@ int64_t PathCountTrue(const bool* mask, int64_t n) {
     total += ReduceAdd64(_mm512_sad_epu8(acc, zero));
   }
   for (; n - i >= 64; i += 64) total += __builtin_popcountll(PathBits64(mask + i));
+  // Bytes are 0 or 1, so a word's popcount is its count of true bytes (tiny masks, ragged ends).
+  for (; n - i >= 8; i += 8) {
+    uint64_t w;
+    memcpy(&w, mask + i, 8);
+    total += __builtin_popcountll(w);
+  }
   for (; i < n; ++i) total += mask[i];
   return total;
 }

@@ -17,7 +17,7 @@
 namespace caffe2::kernels::testing {
 namespace {
 
-const int64_t kRowBytes[] = {1, 2, 3, 4, 8, 12, 16, 64, 100, 256};
+const int64_t kRowBytes[] = {1, 2, 3, 4, 8, 12, 16, 64, 100, 128, 200, 256};
 const double kDensities[] = {0.0, 0.1, 0.5, 0.9, 1.0, -1.0 /* long runs */};
 
 // Sizes: every tail 0..130, then sizes around the 4096-row block and 64-row chunk boundaries. The

@@ -411,8 +411,8 @@ void RegisterAll() {
     RegisterCompact("i64_16M", kItems1D, 8, d, tn);
   }
   RegisterCompactWithIndices(kItems1D, t1);
-  // Rows of 16 and 256 floats.
-  for (int64_t floats : {16, 256})
+  // Rows of 16, 32 and 256 floats (64 B, 128 B, 1 KiB).
+  for (int64_t floats : {16, 32, 256})
     for (double d : kDensities)
       for (const Config& c : {t1, tn}) {
         if (c.threaded && d != 0.5) continue;
