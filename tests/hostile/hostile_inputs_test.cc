@@ -14,6 +14,7 @@
 #include <functional>
 #include <limits>
 #include <sstream>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -128,6 +129,9 @@ struct HostileCase {
   int exit_code;  // 0: legal input; -1: any non-zero exit
   std::vector<std::string> pieces;  // each must appear in stdout+stderr
 };
+
+// GoogleTest prints a parameter in test listings and failures: the case name says it all.
+void PrintTo(const HostileCase& c, std::ostream* out) { *out << c.name; }
 
 constexpr int kFail = -1;
 
