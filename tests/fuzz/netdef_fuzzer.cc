@@ -43,11 +43,7 @@ void FeedCommonInputs(caffe2::Workspace* ws) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const bool initialised = [] {
-    caffe2::fuzz::LowerLimits();
-    return true;
-  }();
-  (void)initialised;
+  caffe2::fuzz::LowerLimits();
 
   const std::string content(reinterpret_cast<const char*>(data), size);
   caffe2::NetDef net;

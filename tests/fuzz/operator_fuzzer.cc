@@ -529,11 +529,7 @@ void MaybeJunkOutput(ByteReader& r, caffe2::Workspace& ws, const std::string& na
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const bool initialised = [] {
-    caffe2::fuzz::LowerLimits();
-    return true;
-  }();
-  (void)initialised;
+  caffe2::fuzz::LowerLimits();
   ByteReader r(data, size);
   const size_t op = r.Pick(5);
   SequenceMaskCase seq;

@@ -83,11 +83,7 @@ void RoundTrip(const Tensor& t) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const bool initialised = [] {
-    caffe2::fuzz::LowerLimits();
-    return true;
-  }();
-  (void)initialised;
+  caffe2::fuzz::LowerLimits();
   const std::string content(reinterpret_cast<const char*>(data), size);
 
   // The runner's path: format detected from the content.
