@@ -260,8 +260,123 @@ void UnmaskScatterVec(const bool* const* masks, const void* const* values, int64
   if (p < end) UnmaskScatterGeneric(masks, values, pairs, p, end, S, out, next);
 }
 
+// Lane mask -> vpermd index for merging two pairs whose covers are complementary: a set lane j takes
+// pair 0's packed lane (its rank among the set lanes); a clear lane takes pair 1's (its rank among the
+// clear lanes) with bit 7 set, so after sign extension that lane's sign bit selects pair 1 in blendv.
+constexpr Lut8 MakeMergeLut() {
+  Lut8 t{};
+  for (int m = 0; m < 256; ++m) {
+    int s = 0, c = 0;
+    for (int j = 0; j < 8; ++j)
+      t.v[m][j] = ((m >> j) & 1) ? static_cast<uint8_t>(s++) : static_cast<uint8_t>(0x80 | c++);
+  }
+  return t;
+}
+constexpr Lut8 kMergeLut = MakeMergeLut();
+
+// Positions of [0, n) where a or b is true (bytes are 0/1, so OR then a byte sum).
+int64_t CountEither(const bool* a, const bool* b, int64_t n) {
+  const __m256i zero = _mm256_setzero_si256();
+  int64_t total = 0;
+  int64_t i = 0;
+  while (n - i >= 32) {
+    const int64_t iters = (n - i) / 32 < 255 ? (n - i) / 32 : 255;
+    __m256i acc = zero;
+    for (int64_t t = 0; t < iters; ++t, i += 32)
+      acc = _mm256_add_epi8(acc, _mm256_or_si256(Load256(a + i), Load256(b + i)));
+    const __m256i s = _mm256_sad_epu8(acc, zero);
+    const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    total += _mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1);
+  }
+  for (; i < n; ++i) total += a[i] | b[i];
+  return total;
+}
+
+// One vector of kItems positions of the two-pair scatter: pair 0 covers the set bits of c, pair 1 the
+// clear ones. Both pairs' next rows are loaded, permuted with one index vector and blended by its sign
+// bits. kFull: whole-vector loads are known to stay inside both values arrays; otherwise masked loads
+// of exactly the rows each pair supplies.
+template <int S, bool kFull>
+inline void Unmask2Group(uint32_t c, const char*& src0, const char*& src1, char* dst) {
+  constexpr int kItems = 32 / S;
+  const uint32_t lanes = S == 4 ? c : kDup4[c];
+  const int pc0 = _mm_popcnt_u32(c);
+  const int pc1 = kItems - pc0;
+  const __m256i idx = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(kMergeLut.v[lanes])));
+  __m256i a, b;
+  if (kFull) {
+    a = Load256(src0);
+    b = Load256(src1);
+  } else {
+    a = _mm256_maskload_epi32(reinterpret_cast<const int*>(src0), PrefixMask(pc0 * (S / 4)));
+    b = _mm256_maskload_epi32(reinterpret_cast<const int*>(src1), PrefixMask(pc1 * (S / 4)));
+  }
+  const __m256 x = _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(a, idx));
+  const __m256 y = _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(b, idx));
+  Store256(dst, _mm256_castps_si256(_mm256_blendv_ps(x, y, _mm256_castsi256_ps(idx))));
+  src0 += pc0 * S;
+  src1 += pc1 * S;
+}
+
+// Two pairs. Per block of positions, the mask bytes are counted first (which also brings them into
+// L1): if every position of the block is covered, pair 1 covers exactly the positions where mask 0 is
+// false, so the loop reads only mask 0, and the counts bound how many rows each pair supplies in the
+// block, which allows whole-vector loads until fewer than 32 rows of a pair remain (masked loads
+// after that). A block with an uncovered position (input the check pass rejects) takes the generic
+// loop, which keeps the reference semantics and reads only rows the masks account for.
+template <int S>
+void UnmaskScatter2(const bool* const* masks, const void* const* values, int64_t begin, int64_t end, char* out,
+                    int64_t* next) {
+  constexpr int kItems = 32 / S;
+  constexpr int kGroups = 32 / kItems;
+  constexpr uint32_t kGroupMask = (1u << kItems) - 1;
+  const bool* m0 = masks[0];
+  const char* v0 = static_cast<const char*>(values[0]);
+  const char* v1 = static_cast<const char*>(values[1]);
+  for (int64_t b0 = begin; b0 < end; b0 += kBlock) {
+    const int64_t b1 = Min64(end, b0 + kBlock);
+    const int64_t len = b1 - b0;
+    if (CountEither(m0 + b0, masks[1] + b0, len) != len) {
+      UnmaskScatterGeneric(masks, values, 2, b0, b1, S, out, next);
+      continue;
+    }
+    const int64_t c0 = PathCountTrue(m0 + b0, len);
+    const int64_t kend0 = next[0] + c0, kend1 = next[1] + (len - c0);
+    const char* src0 = v0 + next[0] * S;
+    const char* src1 = v1 + next[1] * S;
+    const char* const end0 = v0 + kend0 * S;
+    const char* const end1 = v1 + kend1 * S;
+    int64_t p = b0;
+    // While 32 rows of each pair remain in the block, every whole-vector load of the next 32
+    // positions ends at or before them.
+    for (; b1 - p >= 32 && end0 - src0 >= 32 * S && end1 - src1 >= 32 * S; p += 32) {
+      const uint32_t bits = Bits32(m0 + p);
+      for (int g = 0; g < kGroups; ++g)
+        Unmask2Group<S, true>((bits >> (g * kItems)) & kGroupMask, src0, src1, out + (p + g * kItems) * S);
+    }
+    for (; b1 - p >= 32; p += 32) {
+      const uint32_t bits = Bits32(m0 + p);
+      for (int g = 0; g < kGroups; ++g)
+        Unmask2Group<S, false>((bits >> (g * kItems)) & kGroupMask, src0, src1, out + (p + g * kItems) * S);
+    }
+    for (; p < b1; ++p) {
+      if (m0[p]) {
+        memcpy(out + p * S, src0, S);
+        src0 += S;
+      } else {
+        memcpy(out + p * S, src1, S);
+        src1 += S;
+      }
+    }
+    next[0] = kend0;
+    next[1] = kend1;
+  }
+}
+
 void UnmaskScatter(const bool* const* masks, const void* const* values, int64_t pairs, int64_t begin,
                    int64_t end, int64_t rb, void* out, int64_t* next) {
+  if (pairs == 2 && rb == 4) return UnmaskScatter2<4>(masks, values, begin, end, static_cast<char*>(out), next);
+  if (pairs == 2 && rb == 8) return UnmaskScatter2<8>(masks, values, begin, end, static_cast<char*>(out), next);
   if (rb == 4) return UnmaskScatterVec<4>(masks, values, pairs, begin, end, static_cast<char*>(out), next);
   if (rb == 8) return UnmaskScatterVec<8>(masks, values, pairs, begin, end, static_cast<char*>(out), next);
   UnmaskScatterGeneric(masks, values, pairs, begin, end, rb, out, next);

@@ -294,8 +294,97 @@ void UnmaskScatterVec(const bool* const* masks, const void* const* values, int64
   if (p < end) UnmaskScatterGeneric(masks, values, pairs, p, end, S, out, next);
 }
 
+// Positions of [0, n) where a or b is true (bytes are 0/1, so OR then a byte sum).
+int64_t CountEither(const bool* a, const bool* b, int64_t n) {
+  const __m512i zero = _mm512_setzero_si512();
+  int64_t total = 0;
+  int64_t i = 0;
+  while (n - i >= 64) {
+    const int64_t iters = (n - i) / 64 < 255 ? (n - i) / 64 : 255;
+    __m512i acc = zero;
+    for (int64_t t = 0; t < iters; ++t, i += 64)
+      acc = _mm512_add_epi8(acc, _mm512_or_si512(Load512(a + i), Load512(b + i)));
+    total += ReduceAdd64(_mm512_sad_epu8(acc, zero));
+  }
+  for (; i < n; ++i) total += a[i] | b[i];
+  return total;
+}
+
+// One vector of kItems positions of the two-pair scatter: pair 0 covers the set bits of c, pair 1 the
+// clear ones; pair 1's rows are expanded into the clear lanes, then pair 0's into the set lanes.
+// kFull: whole-vector loads are known to stay inside both values arrays; otherwise masked loads of
+// exactly the rows each pair supplies.
+template <int S, bool kFull>
+inline void Unmask2Group(uint32_t c, const char*& src0, const char*& src1, char* dst) {
+  constexpr int kItems = 64 / S;
+  constexpr uint32_t kAll = (1u << kItems) - 1;
+  const int pc0 = __builtin_popcount(c);
+  const int pc1 = kItems - pc0;
+  const __m512i a = kFull ? Load512(src0) : MaskzLoad<S>(Prefix(pc0), src0);
+  const __m512i b = kFull ? Load512(src1) : MaskzLoad<S>(Prefix(pc1), src1);
+  Store512(dst, ExpandMerge<S>(ExpandMerge<S>(_mm512_setzero_si512(), ~c & kAll, b), c, a));
+  src0 += pc0 * S;
+  src1 += pc1 * S;
+}
+
+// Two pairs, as in the AVX2 path: per block, if every position is covered (counted first, which also
+// brings the masks into L1), pair 1 covers exactly the positions where mask 0 is false, the loop reads
+// only mask 0, and the block's counts bound the rows each pair supplies, so whole-vector loads are used
+// until fewer than 64 rows of a pair remain in the block. A block with an uncovered position (input the
+// check pass rejects) takes the generic loop.
+template <int S>
+void UnmaskScatter2(const bool* const* masks, const void* const* values, int64_t begin, int64_t end, char* out,
+                    int64_t* next) {
+  constexpr int kItems = 64 / S;
+  constexpr int kGroups = 64 / kItems;
+  constexpr uint64_t kGroupMask = (uint64_t{1} << kItems) - 1;
+  const bool* m0 = masks[0];
+  const char* v0 = static_cast<const char*>(values[0]);
+  const char* v1 = static_cast<const char*>(values[1]);
+  for (int64_t b0 = begin; b0 < end; b0 += kBlock) {
+    const int64_t b1 = Min64(end, b0 + kBlock);
+    const int64_t len = b1 - b0;
+    if (CountEither(m0 + b0, masks[1] + b0, len) != len) {
+      UnmaskScatterGeneric(masks, values, 2, b0, b1, S, out, next);
+      continue;
+    }
+    const int64_t c0 = PathCountTrue(m0 + b0, len);
+    const int64_t kend0 = next[0] + c0, kend1 = next[1] + (len - c0);
+    const char* src0 = v0 + next[0] * S;
+    const char* src1 = v1 + next[1] * S;
+    const char* const end0 = v0 + kend0 * S;
+    const char* const end1 = v1 + kend1 * S;
+    int64_t p = b0;
+    for (; b1 - p >= 64 && end0 - src0 >= 64 * S && end1 - src1 >= 64 * S; p += 64) {
+      const uint64_t bits = PathBits64(m0 + p);
+      for (int g = 0; g < kGroups; ++g)
+        Unmask2Group<S, true>(static_cast<uint32_t>((bits >> (g * kItems)) & kGroupMask), src0, src1,
+                              out + (p + g * kItems) * S);
+    }
+    for (; b1 - p >= 64; p += 64) {
+      const uint64_t bits = PathBits64(m0 + p);
+      for (int g = 0; g < kGroups; ++g)
+        Unmask2Group<S, false>(static_cast<uint32_t>((bits >> (g * kItems)) & kGroupMask), src0, src1,
+                               out + (p + g * kItems) * S);
+    }
+    for (; p < b1; ++p) {
+      if (m0[p]) {
+        memcpy(out + p * S, src0, S);
+        src0 += S;
+      } else {
+        memcpy(out + p * S, src1, S);
+        src1 += S;
+      }
+    }
+    next[0] = kend0;
+    next[1] = kend1;
+  }
+}
+
 void UnmaskScatter(const bool* const* masks, const void* const* values, int64_t pairs, int64_t begin,
                    int64_t end, int64_t rb, void* out, int64_t* next) {
+  if (pairs == 2 && rb == 4) return UnmaskScatter2<4>(masks, values, begin, end, static_cast<char*>(out), next);
+  if (pairs == 2 && rb == 8) return UnmaskScatter2<8>(masks, values, begin, end, static_cast<char*>(out), next);
   if (rb == 4) return UnmaskScatterVec<4>(masks, values, pairs, begin, end, static_cast<char*>(out), next);
   if (rb == 8) return UnmaskScatterVec<8>(masks, values, pairs, begin, end, static_cast<char*>(out), next);
   UnmaskScatterGeneric(masks, values, pairs, begin, end, rb, out, next);

@@ -197,6 +197,47 @@ TEST_P(KernelPathTest, BooleanUnmaskMatchesReference) {
   }
 }
 
+// The two-pair 4- and 8-byte paths: pair 0 at every density (pair 1 covers the rest, plus extra true
+// values that must be ignored), every tail length and block boundary. With `hole`, one position (or a
+// run of 40) is covered by no pair: input the check pass rejects, but the scatter must still match the
+// reference (uncovered rows left untouched) and read only the rows the masks account for.
+TEST_P(KernelPathTest, BooleanUnmaskTwoPairsEveryDensity) {
+  C2K_SKIP_IF_UNSUPPORTED(impl());
+  std::mt19937_64 rng(12);
+  std::bernoulli_distribution extra(0.3);
+  for (int64_t rb : {4, 8}) {
+    for (double d : {0.0, 0.1, 0.5, 0.9, 1.0, -1.0}) {
+      for (int64_t n : Sizes(rb, threaded())) {
+        for (int hole : {0, 1, 40}) {
+          if (hole > 0 && (n == 0 || (n > 130 && d != 0.5 && d != 1.0))) continue;
+          SCOPED_TRACE(::testing::Message() << impl().name << " rb=" << rb << " d=" << d << " n=" << n
+                                            << " hole=" << hole);
+          ExactBuffer m0(n, rng() % 64), m1(n, rng() % 64);
+          FillMask(m0.as_bool(), n, d, rng);
+          for (int64_t p = 0; p < n; ++p) m1.as_bool()[p] = !m0.as_bool()[p] || extra(rng);
+          if (hole > 0) {
+            const int64_t at = static_cast<int64_t>(rng() % n);
+            for (int64_t p = at; p < n && p < at + hole; ++p) m0.as_bool()[p] = m1.as_bool()[p] = false;
+          }
+          const bool* masks[2] = {m0.as_bool(), m1.as_bool()};
+          int64_t counts[2] = {0, 0};
+          reference::BooleanUnmaskCheck(masks, 2, n, counts);
+          ExactBuffer v0(counts[0] * rb, rng() % 64), v1(counts[1] * rb, rng() % 64);
+          FillRandomBytes(v0.data(), counts[0] * rb, rng);
+          FillRandomBytes(v1.data(), counts[1] * rb, rng);
+          const void* values[2] = {v0.data(), v1.data()};
+          std::vector<uint8_t> want(n * rb + 1, kCanary);
+          reference::BooleanUnmaskScatter(masks, values, 2, n, rb, want.data());
+          GuardedBuffer out(n * rb, rng() % 64);
+          impl().unmask_scatter(masks, values, 2, n, rb, out.data());
+          ASSERT_TRUE(out.GuardsIntact()) << "wrote outside the output";
+          ASSERT_EQ(0, std::memcmp(out.data(), want.data(), n * rb));
+        }
+      }
+    }
+  }
+}
+
 TEST_P(KernelPathTest, BooleanUnmaskCheckFindsFirstUncoveredPosition) {
   C2K_SKIP_IF_UNSUPPORTED(impl());
   std::mt19937_64 rng(6);
