@@ -2,6 +2,10 @@
 # Installs the Debian packages caffe2_mask needs to build, test and benchmark, if any is missing.
 # Runs apt-get as root (directly, or through sudo when not root). Safe to run again: it does nothing
 # when everything is there.
+#
+#   tools/install_deps.sh           what the build, the tests and the benchmarks need
+#   tools/install_deps.sh --peers   also NumPy and PyTorch, the peers tools/benchmarks/compare_peers
+#                                   times side by side (python3-torch is large, so it is opt-in)
 set -euo pipefail
 
 packages=(
@@ -12,6 +16,11 @@ packages=(
   clang libclang-rt-14-dev libomp-dev  # libFuzzer, the sanitizer runtimes and OpenMP for clang (tools/sanitize_and_fuzz.sh)
   libsimde-dev              # runs the AVX-512 kernel path in emulation in the tests, on any CPU
 )
+case "${1:-}" in
+  "") ;;
+  --peers) packages+=(python3-numpy python3-torch) ;;
+  *) echo "usage: tools/install_deps.sh [--peers]" >&2; exit 2 ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,7 +1,7 @@
 // Internal: the kernel bodies every path shares, compiled once per path with that path's flags.
 //
 // Include this INSIDE `namespace caffe2::kernels::detail { namespace { ... } }` of a path translation
-// unit, after it has defined
+// unit (which also includes item_word.h), after it has defined
 //   int64_t PathCountTrue(const bool* mask, int64_t n);   // true bytes in mask[0, n)
 //   uint64_t PathBits64(const bool* mask);                 // 64 mask bytes -> bit j = mask[j]
 // Everything here therefore has internal linkage: the AVX-512 copy of a template can never be picked
@@ -337,9 +337,11 @@ void SegmentCount64(const int64_t* lengths, int64_t s0, int64_t s1, const bool* 
 // ---------------------------------------------------------------------------------------------------
 // A 64-byte copy of the pattern (2, 4 and 8 all divide 64) written with fixed-size moves the compiler
 // turns into the widest stores of this translation unit's ISA; the ragged end is a prefix of it.
+// Called once per span by SequenceMask, so building the pattern must cost little (ItemWord).
 void FillGeneric(void* dst, int64_t count, int64_t item_bytes, const void* item) {
+  const uint64_t word = ItemWord(item_bytes, item);
   alignas(64) char pattern[64];
-  for (int off = 0; off < 64; off += static_cast<int>(item_bytes)) memcpy(pattern + off, item, item_bytes);
+  for (int off = 0; off < 64; off += 8) memcpy(pattern + off, &word, 8);
   char* d = static_cast<char*>(dst);
   int64_t bytes = count * item_bytes;
   for (; bytes >= 256; bytes -= 256, d += 256) {

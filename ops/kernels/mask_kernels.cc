@@ -5,6 +5,10 @@
 // thread takes a contiguous chunk, counts its mask (pass 1), waits at a barrier, sums the counts of the
 // chunks before it (its output or input offset: a prefix sum over at most kMaxThreads numbers), and
 // processes its chunk independently (pass 2). The per-chunk counts live in a stack array.
+//
+// SequenceMask, above the streaming threshold, writes rows of 4 KiB and more with non-temporal stores
+// (streaming.h); the other kernels always use ordinary stores (docs/performance.md, "Streaming stores",
+// has the measurements behind both choices).
 #include "ops/kernels/mask_kernels.h"
 
 #include <omp.h>
@@ -16,6 +20,7 @@
 #include <vector>
 
 #include "ops/kernels/path_kernels.h"
+#include "ops/kernels/streaming.h"
 
 namespace caffe2::kernels {
 namespace {
@@ -58,6 +63,7 @@ CpuPath BestPath() {
 constexpr int kNoForcedPath = -1;
 std::atomic<int> g_forced_path{kNoForcedPath};
 std::atomic<int64_t> g_parallel_threshold{kDefaultParallelThresholdBytes};
+std::atomic<int64_t> g_streaming_threshold{kDefaultStreamingThresholdBytes};
 
 const PathKernels& Kernels(CpuPath path) {
   switch (path) {
@@ -93,10 +99,26 @@ int64_t ChunkStart(int64_t n, int t, int team) {
   return start * 64 < n ? start * 64 : n;
 }
 
-// Saturating a*b for byte counts that only feed the threshold comparison.
+// Start of part t of [0, total) split into T nearly equal contiguous parts.
+int64_t EvenStart(int64_t total, int t, int T) { return total / T * t + (t < total % T ? t : total % T); }
+
+// Saturating a*b for byte counts that only feed the threshold comparisons.
 int64_t SatMul(int64_t a, int64_t b) {
   int64_t r;
   return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+// SequenceMask streams rows of at least this size. Streaming copies and fills store the partial lines
+// at both ends of each span with ordinary stores, and cost a call per span: on 16 KiB rows that is
+// noise and streaming gains 15-40%, on 256-byte rows it lost 25-40% (docs/performance.md). 4 KiB keeps
+// the ordinary-store part under about 3% of a row.
+constexpr int64_t kMinStreamedRowBytes = 4096;
+
+// Sum of counts[0, t): where chunk t starts in the packed (compacted) rows.
+int64_t ChunkOffset(const int64_t* counts, int t) {
+  int64_t off = 0;
+  for (int u = 0; u < t; ++u) off += counts[u];
+  return off;
 }
 
 }  // namespace
@@ -138,6 +160,12 @@ void SetParallelThresholdBytes(int64_t bytes) {
   g_parallel_threshold.store(bytes < 0 ? 0 : bytes, std::memory_order_relaxed);
 }
 
+int64_t StreamingThresholdBytes() { return g_streaming_threshold.load(std::memory_order_relaxed); }
+
+void SetStreamingThresholdBytes(int64_t bytes) {
+  g_streaming_threshold.store(bytes < 0 ? 0 : bytes, std::memory_order_relaxed);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Kernels
 // ---------------------------------------------------------------------------------------------------
@@ -173,8 +201,7 @@ int64_t BooleanMaskCompact(const void* data, const bool* mask, int64_t n, int64_
     const int64_t b = ChunkStart(n, t, T), e = ChunkStart(n, t + 1, T);
     counts[t] = k.count_true(mask + b, e - b);
 #pragma omp barrier
-    int64_t off = 0;
-    for (int u = 0; u < t; ++u) off += counts[u];
+    const int64_t off = ChunkOffset(counts, t);
     k.compact(d + b * row_bytes, mask + b, e - b, row_bytes, o + off * row_bytes,
               indices ? indices + off : nullptr, b);
     if (t == T - 1) total = off + counts[t];
@@ -197,9 +224,7 @@ void BooleanMaskExpand(const void* packed, const bool* mask, int64_t n, int64_t 
     const int64_t b = ChunkStart(n, t, T), e = ChunkStart(n, t + 1, T);
     counts[t] = k.count_true(mask + b, e - b);
 #pragma omp barrier
-    int64_t off = 0;
-    for (int u = 0; u < t; ++u) off += counts[u];
-    k.expand(p + off * row_bytes, mask + b, e - b, row_bytes, o + b * row_bytes);
+    k.expand(p + ChunkOffset(counts, t) * row_bytes, mask + b, e - b, row_bytes, o + b * row_bytes);
   }
 }
 
@@ -228,8 +253,7 @@ void SegmentCountTrue(const L* lengths, int64_t segments, const bool* mask, L* o
 #pragma omp parallel num_threads(team)
   {
     const int t = omp_get_thread_num(), T = omp_get_num_threads();
-    const int64_t s0 = segments / T * t + (t < segments % T ? t : segments % T);
-    const int64_t s1 = segments / T * (t + 1) + (t + 1 < segments % T ? t + 1 : segments % T);
+    const int64_t s0 = EvenStart(segments, t, T), s1 = EvenStart(segments, t + 1, T);
     int64_t sum = 0;
     for (int64_t s = s0; s < s1; ++s) sum += lengths[s];
     sums[t] = sum;
@@ -336,26 +360,40 @@ void SequenceMaskRows(const void* in, void* out, int64_t item_bytes, const void*
   const int64_t row_bytes = M * item_bytes;
   const int64_t rows = B * N;
 
-  // One row: the kept span is a memcpy, the masked spans are pattern fills; no per-element test.
-  auto do_row = [&](int64_t r) {
+  // Row r: the kept span is a copy, the masked spans are pattern fills; no per-element test. In place,
+  // the kept span is already there.
+  auto emit_row = [&](int64_t r, auto fill_items, auto copy_bytes) {
     const Span span = thunk(fn, r % N);
     const int64_t begin = span.begin < 0 ? 0 : (span.begin > M ? M : span.begin);
     int64_t end = span.end > M ? M : span.end;
     if (end < begin) end = begin;
     char* o = dst + r * row_bytes;
-    if (begin > 0) k.fill(o, begin, item_bytes, fill);
+    if (begin > 0) fill_items(o, begin, item_bytes, fill);
     if (end > begin && !in_place)
-      memcpy(o + begin * item_bytes, src + r * row_bytes + begin * item_bytes, (end - begin) * item_bytes);
-    if (end < M) k.fill(o + end * item_bytes, M - end, item_bytes, fill);
+      copy_bytes(o + begin * item_bytes, src + r * row_bytes + begin * item_bytes, (end - begin) * item_bytes);
+    if (end < M) fill_items(o + end * item_bytes, M - end, item_bytes, fill);
+  };
+  const auto cached_copy = [](void* d, const void* s, int64_t bytes) { memcpy(d, s, bytes); };
+
+  // Rows [r0, r1), with streaming stores for long rows of a large output (see kMinStreamedRowBytes).
+  const bool stream = row_bytes >= kMinStreamedRowBytes && SatMul(rows, row_bytes) >= StreamingThresholdBytes();
+  auto do_rows = [&](int64_t r0, int64_t r1) {
+    if (stream) {
+      for (int64_t r = r0; r < r1; ++r) emit_row(r, detail::StreamFill, detail::StreamCopy);
+      detail::StreamFence();
+    } else {
+      for (int64_t r = r0; r < r1; ++r) emit_row(r, k.fill, cached_copy);
+    }
   };
 
   const int team = TeamSize(SatMul(rows, row_bytes));
-  if (team <= 1) {
-    for (int64_t r = 0; r < rows; ++r) do_row(r);
-    return;
+  if (team <= 1) return do_rows(0, rows);
+#pragma omp parallel num_threads(team)
+  {
+    // Contiguous row ranges; a streaming thread fences its own stores before the region ends.
+    const int t = omp_get_thread_num(), T = omp_get_num_threads();
+    do_rows(EvenStart(rows, t, T), EvenStart(rows, t + 1, T));
   }
-#pragma omp parallel for num_threads(team) schedule(static)
-  for (int64_t r = 0; r < rows; ++r) do_row(r);
 }
 
 }  // namespace detail

@@ -51,6 +51,15 @@ int64_t ParallelThresholdBytes();
 void SetParallelThresholdBytes(int64_t bytes);
 inline constexpr int64_t kDefaultParallelThresholdBytes = int64_t{1} << 20;
 
+// SequenceMask calls whose output is at least this many bytes write rows of 4 KiB and more with
+// non-temporal stores, which bypass the cache: at that size the output would not stay cached for its
+// consumer anyway, and an ordinary store costs a read of the destination first. The default is the
+// crossover measured in docs/performance.md ("Streaming stores"). 0 streams every such call; a huge
+// value never streams. Process-wide, like the parallel threshold.
+int64_t StreamingThresholdBytes();
+void SetStreamingThresholdBytes(int64_t bytes);
+inline constexpr int64_t kDefaultStreamingThresholdBytes = int64_t{24} << 20;
+
 // ---------------------------------------------------------------------------------------------------
 // Counting
 // ---------------------------------------------------------------------------------------------------
@@ -170,7 +179,7 @@ struct LowerDiagSpan {
 namespace detail {
 using SpanThunk = Span (*)(const void* fn, int64_t i);
 // Non-template engine of SequenceMaskApply: clamps spans, copies kept spans, fills masked spans with
-// the item pattern, row-parallel above the threshold (bytes counted: B*N*M*item_bytes).
+// the item pattern, row-parallel and streamed above the thresholds (bytes counted: B*N*M*item_bytes).
 void SequenceMaskRows(const void* in, void* out, int64_t item_bytes, const void* fill, int64_t B, int64_t N,
                       int64_t M, SpanThunk thunk, const void* fn);
 }  // namespace detail

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "ops/kernels/item_word.h"
 #include "ops/kernels/path_kernels.h"
 
 namespace caffe2::kernels::detail {

@@ -20,6 +20,7 @@
 #include <immintrin.h>
 #endif
 
+#include "ops/kernels/item_word.h"
 #include "ops/kernels/path_kernels.h"
 
 namespace caffe2::kernels::detail {

@@ -1,5 +1,5 @@
 // SequenceMask: the six span functors through SequenceMaskApply against the element-rule reference,
-// for item sizes 2/4/8, batched, repeated, in place, threaded, and with extreme arguments.
+// for item sizes 2/4/8, batched, repeated, in place, threaded, streamed, and with extreme arguments.
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -95,6 +95,18 @@ TEST(SequenceMask, Threaded) {
   ScopedThreshold threshold(0);
   std::mt19937_64 rng(13);
   for (Shape s : {Shape{1, 37, 300}, Shape{5, 11, 64}}) CheckAllModes(s, 4, rng);
+}
+
+// Streamed output (every call streams; only rows of 4 KiB and more take the streaming path), out of
+// place and in place, serial and threaded, so thread ranges and spans split lines.
+TEST(SequenceMask, Streamed) {
+  ScopedStreamingThreshold streaming(0);
+  std::mt19937_64 rng(16);
+  for (int64_t parallel : {kNever, int64_t{0}}) {
+    ScopedThreshold threshold(parallel);
+    for (int64_t item : {2, 4, 8})
+      for (Shape s : {Shape{1, 5, 3001}, Shape{2, 3, 2049}, Shape{1, 2, 40}}) CheckAllModes(s, item, rng);
+  }
 }
 
 TEST(SequenceMask, EveryPath) {

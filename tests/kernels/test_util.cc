@@ -1,17 +1,13 @@
 #include "tests/kernels/test_util.h"
 
-#include <limits>
-
 namespace caffe2::kernels::testing {
 namespace {
-
-constexpr int64_t kNeverThreaded = std::numeric_limits<int64_t>::max();
 
 Impl PublicImpl(CpuPath path, bool threaded) {
   Impl impl;
   impl.name = std::string(CpuPathName(path)) + (threaded ? "_threaded" : "");
   impl.supported = PathSupported(path);
-  const int64_t threshold = threaded ? 0 : kNeverThreaded;
+  const int64_t threshold = threaded ? 0 : kNever;
   impl.count = [=](const bool* m, int64_t n) {
     ScopedCpuPath p(path);
     ScopedThreshold t(threshold);

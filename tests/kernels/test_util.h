@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <random>
 #include <string>
@@ -99,7 +100,7 @@ struct Impl {
   std::function<void(void*, int64_t, int64_t, const void*)> fill;
 };
 
-// Threshold restored on scope exit.
+// Parallel threshold restored on scope exit.
 class ScopedThreshold {
  public:
   explicit ScopedThreshold(int64_t bytes) : previous_(ParallelThresholdBytes()) { SetParallelThresholdBytes(bytes); }
@@ -108,6 +109,21 @@ class ScopedThreshold {
  private:
   int64_t previous_;
 };
+
+// Streaming threshold restored on scope exit.
+class ScopedStreamingThreshold {
+ public:
+  explicit ScopedStreamingThreshold(int64_t bytes) : previous_(StreamingThresholdBytes()) {
+    SetStreamingThresholdBytes(bytes);
+  }
+  ~ScopedStreamingThreshold() { SetStreamingThresholdBytes(previous_); }
+
+ private:
+  int64_t previous_;
+};
+
+// A threshold no input reaches.
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
 std::vector<Impl> AllImpls();
 const Impl& ImplNamed(const std::string& name);

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "ops/kernels/mask_kernels.h"
+#include "ops/kernels/streaming.h"
 
 namespace caffe2::kernels::bench {
 namespace {
@@ -191,6 +192,28 @@ std::string DensityName(double d) {
 template <class Fn>
 void Register(const std::string& name, Fn fn) {
   benchmark::RegisterBenchmark(name.c_str(), fn)->UseRealTime()->Unit(benchmark::kMillisecond);
+}
+
+// A copy of 64 MiB by `copy` (called on each thread's contiguous chunk) through the same reporting.
+template <class CopyFn>
+void RegisterCopy(const std::string& stem, CopyFn copy, const Config& c) {
+  Register(stem + (c.threaded ? "/tN" : "/t1"), [=](benchmark::State& state) {
+    const int64_t bytes = int64_t{64} << 20;
+    const uint8_t* src = MemcpyBuffer(0, bytes);
+    uint8_t* dst = MemcpyBuffer(1, bytes);
+    const int threads = c.threaded ? omp_get_max_threads() : 1;
+    const LoopTimer timer;
+    for (auto _ : state) {
+#pragma omp parallel num_threads(threads)
+      {
+        const int t = omp_get_thread_num(), T = omp_get_num_threads();
+        const int64_t b = bytes / T * t, e = t == T - 1 ? bytes : bytes / T * (t + 1);
+        copy(dst + b, src + b, e - b);
+      }
+      benchmark::ClobberMemory();
+    }
+    Report(state, 2 * bytes, c, timer);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -371,7 +394,7 @@ void RegisterThresholdSweep() {
         uint8_t* out = Scratch(0, n * 4).ptr;
         int64_t kept = 0;
         const LoopTimer timer;
-    for (auto _ : state) {
+        for (auto _ : state) {
           kept = BooleanMaskCompact(data, mask, n, 4, out, nullptr);
           benchmark::ClobberMemory();
         }
@@ -385,11 +408,62 @@ void RegisterThresholdSweep() {
         uint8_t* out = Scratch(0, n * 4).ptr;
         const float fill = 0;
         const LoopTimer timer;
-    for (auto _ : state) {
+        for (auto _ : state) {
           SequenceMaskApply(in, out, 4, &fill, 1, N, M, LowerSpan{});
           benchmark::ClobberMemory();
         }
         Report(state, 2 * n * 4, c, timer);
+      });
+    }
+  }
+}
+
+// Streaming threshold restored on scope exit.
+class ScopedStreaming {
+ public:
+  explicit ScopedStreaming(int64_t bytes) : previous_(StreamingThresholdBytes()) { SetStreamingThresholdBytes(bytes); }
+  ~ScopedStreaming() { SetStreamingThresholdBytes(previous_); }
+
+ private:
+  int64_t previous_;
+};
+
+// What the next operator of a net does with an output: reads it once.
+uint64_t Consume(const uint8_t* p, int64_t bytes) {
+  uint64_t acc = 0;
+  for (int64_t i = 0; i + 8 <= bytes; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    acc ^= v;
+  }
+  return acc;
+}
+
+// Where streaming stores start to pay: one thread, a SequenceMask call (rows of 16 KiB) followed by a
+// read of its whole output (its consumer), with the output cached ("cached", threshold never reached)
+// or streamed ("streamed", threshold 0), at output sizes around the last-level cache. The smallest
+// size from which "streamed" is faster is the default threshold (docs/performance.md).
+void RegisterStreamingSweep() {
+  const Config c{ActivePath(), false};
+  for (int64_t mib : {4, 8, 12, 16, 24, 32, 64}) {
+    const int64_t counted = mib << 20;
+    for (bool streamed : {false, true}) {
+      const std::string name = "StreamingSweep/SequenceMask+read/" + std::to_string(mib) + "MiB" +
+                               (streamed ? "/streamed" : "/cached") + Suffix(c);
+      Register(name, [=](benchmark::State& state) {
+        Scope scope(state, c);
+        if (!scope.ok()) return;
+        ScopedStreaming streaming(streamed ? 0 : std::numeric_limits<int64_t>::max());
+        const int64_t M = 4096, N = counted / (M * 4);
+        const uint8_t* in = RandomData(N * M * 4).ptr;
+        uint8_t* out = Scratch(0, N * M * 4).ptr;
+        const float fill = 0;
+        const LoopTimer timer;
+        for (auto _ : state) {
+          SequenceMaskApply(in, out, 4, &fill, 1, N, M, UpperSpan{});
+          benchmark::DoNotOptimize(Consume(out, N * M * 4));
+        }
+        Report(state, 3 * N * M * 4, c, timer);
       });
     }
   }
@@ -433,29 +507,26 @@ void RegisterAll() {
   for (const Config& c : {t1, tn}) {
     RegisterSequence("batch16x256x4096", 16, 256, 4096, Mode::kSequence, c);
     RegisterSequence("batch16x256x4096", 16, 256, 4096, Mode::kUpper, c);
+    // Short rows (256 B): many spans per piece of output.
+    RegisterSequence("262144x64", 1, 262144, 64, Mode::kSequence, c);
     RegisterSequence("4096x64x64_D64", 1, 4096, 64 * 64, Mode::kRepeat, c);
   }
-  // memcpy itself through the same reporting, as a sanity line (vs_memcpy ~ 1 by construction).
+  // memcpy itself through the same reporting, as a sanity line (vs_memcpy ~ 1 by construction), and a
+  // copy with streaming stores: the ceiling for a kernel whose output bypasses the cache (see
+  // docs/performance.md, "Streaming stores"; glibc's memcpy streams only far above this size).
+  const auto plain_copy = [](uint8_t* dst, const uint8_t* src, int64_t bytes) {
+    std::memcpy(dst, src, static_cast<size_t>(bytes));
+  };
+  const auto streaming_copy = [](uint8_t* dst, const uint8_t* src, int64_t bytes) {
+    detail::StreamCopy(dst, src, bytes);
+    detail::StreamFence();
+  };
   for (const Config& c : {t1, tn}) {
-    Register(std::string("memcpy/64MiB") + (c.threaded ? "/tN" : "/t1"), [=](benchmark::State& state) {
-      const int64_t bytes = int64_t{64} << 20;
-      const uint8_t* src = MemcpyBuffer(0, bytes);
-      uint8_t* dst = MemcpyBuffer(1, bytes);
-      const int threads = c.threaded ? omp_get_max_threads() : 1;
-      const LoopTimer timer;
-    for (auto _ : state) {
-#pragma omp parallel num_threads(threads)
-        {
-          const int t = omp_get_thread_num(), T = omp_get_num_threads();
-          const int64_t b = bytes / T * t, e = t == T - 1 ? bytes : bytes / T * (t + 1);
-          std::memcpy(dst + b, src + b, static_cast<size_t>(e - b));
-        }
-        benchmark::ClobberMemory();
-      }
-      Report(state, 2 * bytes, c, timer);
-    });
+    RegisterCopy("memcpy/64MiB", plain_copy, c);
+    RegisterCopy("stream_copy/64MiB", streaming_copy, c);
   }
   RegisterThresholdSweep();
+  RegisterStreamingSweep();
 }
 
 }  // namespace
@@ -466,6 +537,8 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::AddCustomContext("cpu_path", caffe2::kernels::CpuPathName(caffe2::kernels::ActivePath()));
   benchmark::AddCustomContext("omp_max_threads", std::to_string(omp_get_max_threads()));
+  benchmark::AddCustomContext("streaming_threshold_bytes",
+                              std::to_string(caffe2::kernels::StreamingThresholdBytes()));
   caffe2::kernels::bench::RegisterAll();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

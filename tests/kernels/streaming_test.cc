@@ -1,0 +1,57 @@
+// The streaming-store helpers (ops/kernels/streaming.h) byte for byte: every destination alignment
+// within a line, lengths that do and do not reach a whole line, every item size. SequenceMask's
+// streamed rows are checked against the reference in sequence_mask_test.cc.
+#include "ops/kernels/streaming.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "tests/kernels/test_util.h"
+
+namespace caffe2::kernels::testing {
+namespace {
+
+// Lengths around 0, one line, two lines and several lines.
+std::vector<int64_t> Lengths() {
+  std::vector<int64_t> lengths;
+  for (int64_t n = 0; n <= 200; ++n) lengths.push_back(n);
+  for (int64_t n : {255, 256, 257, 1000, 4096, 4097, 10000}) lengths.push_back(n);
+  return lengths;
+}
+
+TEST(StreamCopy, EveryAlignmentAndLength) {
+  std::mt19937_64 rng(21);
+  for (int64_t dst_offset = 0; dst_offset < 64; ++dst_offset)
+    for (int64_t bytes : Lengths()) {
+      ExactBuffer src(bytes, rng() % 64);
+      FillRandomBytes(src.data(), bytes, rng);
+      GuardedBuffer dst(bytes, dst_offset);
+      detail::StreamCopy(dst.data(), src.data(), bytes);
+      detail::StreamFence();
+      SCOPED_TRACE(::testing::Message() << "dst_offset=" << dst_offset << " bytes=" << bytes);
+      ASSERT_TRUE(dst.GuardsIntact());
+      ASSERT_EQ(0, std::memcmp(dst.data(), src.data(), bytes));
+    }
+}
+
+TEST(StreamFill, EveryAlignmentItemSizeAndCount) {
+  std::mt19937_64 rng(22);
+  for (int64_t item : {2, 4, 8})
+    for (int64_t dst_offset = 0; dst_offset < 64; ++dst_offset)
+      for (int64_t count : Lengths()) {
+        uint8_t pattern[8];
+        FillRandomBytes(pattern, item, rng);
+        GuardedBuffer dst(count * item, dst_offset);
+        detail::StreamFill(dst.data(), count, item, pattern);
+        detail::StreamFence();
+        SCOPED_TRACE(::testing::Message() << "item=" << item << " dst_offset=" << dst_offset << " count=" << count);
+        ASSERT_TRUE(dst.GuardsIntact());
+        for (int64_t i = 0; i < count; ++i) ASSERT_EQ(0, std::memcmp(dst.data() + i * item, pattern, item)) << i;
+      }
+}
+
+}  // namespace
+}  // namespace caffe2::kernels::testing
