@@ -333,6 +333,47 @@ void SegmentCount64(const int64_t* lengths, int64_t s0, int64_t s1, const bool* 
 }
 
 // ---------------------------------------------------------------------------------------------------
+// SequenceMask row by blending
+// ---------------------------------------------------------------------------------------------------
+// Byte masks for a 32-byte vector: kKeepTable + 64 - k starts with k bytes 0xFF then zeros, and
+// kKeepTable + 32 - k starts with k zero bytes then 0xFF (0 <= k <= 32).
+alignas(32) constexpr unsigned char kKeepTable[96] = {
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0};
+
+inline int64_t Clamp32(int64_t k) { return k < 0 ? 0 : (k > 32 ? 32 : k); }
+
+// One row of `bytes` >= 32 bytes: byte j of dst is src[j] for kept_begin <= j < kept_end and the fill
+// word's byte j % 8 elsewhere. Whole 32-byte vectors (GCC vector types: one AVX2 register, or two
+// SSE2 ones on the scalar path), the last one overlapping its predecessor, so a row is a fixed number
+// of loads, blends and stores with no branch on the span: short rows with random spans would
+// otherwise pay a mispredicted size branch in every memcpy and fill call. src may equal dst: the
+// overlapping vector rereads bytes already final.
+void MaskRowGeneric(const void* src_v, void* dst_v, int64_t bytes, int64_t kept_begin, int64_t kept_end,
+                    uint64_t fill_word) {
+  typedef unsigned char V __attribute__((vector_size(32)));
+  const char* src = static_cast<const char*>(src_v);
+  char* dst = static_cast<char*>(dst_v);
+  V fill;
+  for (int i = 0; i < 32; i += 8) memcpy(reinterpret_cast<char*>(&fill) + i, &fill_word, 8);
+  for (int64_t off = 0;; off += 32) {
+    if (off > bytes - 32) off = bytes - 32;
+    V in, from_begin, before_end;
+    memcpy(&in, src + off, 32);
+    memcpy(&from_begin, kKeepTable + 32 - Clamp32(kept_begin - off), 32);
+    memcpy(&before_end, kKeepTable + 64 - Clamp32(kept_end - off), 32);
+    const V keep = from_begin & before_end;
+    const V out = (in & keep) | (fill & ~keep);
+    memcpy(dst + off, &out, 32);
+    if (off == bytes - 32) break;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Fill
 // ---------------------------------------------------------------------------------------------------
 // A 64-byte copy of the pattern (2, 4 and 8 all divide 64) written with fixed-size moves the compiler

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/kernels/item_word.h"
 #include "ops/kernels/path_kernels.h"
 #include "ops/kernels/streaming.h"
 
@@ -113,6 +114,12 @@ int64_t SatMul(int64_t a, int64_t b) {
 // noise and streaming gains 15-40%, on 256-byte rows it lost 25-40% (docs/performance.md). 4 KiB keeps
 // the ordinary-store part under about 3% of a row.
 constexpr int64_t kMinStreamedRowBytes = 4096;
+
+// SequenceMask rows from 32 bytes up to this size are blended whole (PathKernels::mask_row), reading
+// the masked bytes too; longer rows copy only their kept span. Measured (docs/performance.md, "Short
+// rows"): blending beats spans by 12% on 256-byte rows, 26% on 1 KiB and 6-8% on 2 KiB (one thread),
+// while on 4 KiB rows streamed spans beat it by 20%.
+constexpr int64_t kMaxBlendedRowBytes = 2048;
 
 // Sum of counts[0, t): where chunk t starts in the packed (compacted) rows.
 int64_t ChunkOffset(const int64_t* counts, int t) {
@@ -360,25 +367,39 @@ void SequenceMaskRows(const void* in, void* out, int64_t item_bytes, const void*
   const int64_t row_bytes = M * item_bytes;
   const int64_t rows = B * N;
 
-  // Row r: the kept span is a copy, the masked spans are pattern fills; no per-element test. In place,
-  // the kept span is already there.
-  auto emit_row = [&](int64_t r, auto fill_items, auto copy_bytes) {
+  // The kept span [begin, end) of row r, in items, clamped to the row.
+  auto kept_span = [&](int64_t r) {
     const Span span = thunk(fn, r % N);
     const int64_t begin = span.begin < 0 ? 0 : (span.begin > M ? M : span.begin);
-    int64_t end = span.end > M ? M : span.end;
-    if (end < begin) end = begin;
+    const int64_t end = span.end > M ? M : span.end;
+    return Span{begin, end < begin ? begin : end};
+  };
+  // Row r as spans: the kept span is a copy, the masked spans are pattern fills; no per-element test.
+  // In place, the kept span is already there.
+  auto emit_row = [&](int64_t r, auto fill_items, auto copy_bytes) {
+    const Span kept = kept_span(r);
     char* o = dst + r * row_bytes;
-    if (begin > 0) fill_items(o, begin, item_bytes, fill);
-    if (end > begin && !in_place)
-      copy_bytes(o + begin * item_bytes, src + r * row_bytes + begin * item_bytes, (end - begin) * item_bytes);
-    if (end < M) fill_items(o + end * item_bytes, M - end, item_bytes, fill);
+    if (kept.begin > 0) fill_items(o, kept.begin, item_bytes, fill);
+    if (kept.end > kept.begin && !in_place)
+      copy_bytes(o + kept.begin * item_bytes, src + r * row_bytes + kept.begin * item_bytes,
+                 (kept.end - kept.begin) * item_bytes);
+    if (kept.end < M) fill_items(o + kept.end * item_bytes, M - kept.end, item_bytes, fill);
   };
   const auto cached_copy = [](void* d, const void* s, int64_t bytes) { memcpy(d, s, bytes); };
 
-  // Rows [r0, r1), with streaming stores for long rows of a large output (see kMinStreamedRowBytes).
+  // Short rows are one branch-free blend each (PathKernels::mask_row); long rows are spans, with
+  // streaming stores when the output is large (see kMaxBlendedRowBytes and kMinStreamedRowBytes).
+  const bool blend = row_bytes >= 32 && row_bytes <= kMaxBlendedRowBytes;
   const bool stream = row_bytes >= kMinStreamedRowBytes && SatMul(rows, row_bytes) >= StreamingThresholdBytes();
+  const uint64_t fill_word = detail::ItemWord(item_bytes, fill);
   auto do_rows = [&](int64_t r0, int64_t r1) {
-    if (stream) {
+    if (blend) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const Span kept = kept_span(r);
+        k.mask_row(src + r * row_bytes, dst + r * row_bytes, row_bytes, kept.begin * item_bytes,
+                   kept.end * item_bytes, fill_word);
+      }
+    } else if (stream) {
       for (int64_t r = r0; r < r1; ++r) emit_row(r, detail::StreamFill, detail::StreamCopy);
       detail::StreamFence();
     } else {

@@ -387,7 +387,8 @@ void UnmaskScatter(const bool* const* masks, const void* const* values, int64_t 
 
 const PathKernels& Avx2Kernels() {
   static constexpr PathKernels kTable = {&PathCountTrue,      &Compact,       &Expand,
-                                         &UnmaskCheckGeneric, &UnmaskScatter, &SegmentCount32, &SegmentCount64, &FillGeneric};
+                                         &UnmaskCheckGeneric, &UnmaskScatter, &SegmentCount32, &SegmentCount64, &FillGeneric,
+                                         &MaskRowGeneric};
   return kTable;
 }
 

@@ -399,7 +399,8 @@ const PathKernels& Avx512EmulatedKernels() {
 const PathKernels& Avx512Kernels() {
 #endif
   static constexpr PathKernels kTable = {&PathCountTrue,      &Compact,       &Expand,
-                                         &UnmaskCheckGeneric, &UnmaskScatter, &SegmentCount32, &SegmentCount64, &FillGeneric};
+                                         &UnmaskCheckGeneric, &UnmaskScatter, &SegmentCount32, &SegmentCount64, &FillGeneric,
+                                         &MaskRowGeneric};
   return kTable;
 }
 

@@ -33,6 +33,10 @@ struct PathKernels {
   void (*segment_count64)(const int64_t* lengths, int64_t s0, int64_t s1, const bool* mask, int64_t* out);
   // count items of item_bytes (2, 4, 8) at dst set to the pattern at item.
   void (*fill)(void* dst, int64_t count, int64_t item_bytes, const void* item);
+  // One SequenceMask row of bytes >= 32 bytes: dst[j] = src[j] for kept_begin <= j < kept_end, else
+  // byte j % 8 of fill_word (the item pattern, from an item boundary). src may equal dst.
+  void (*mask_row)(const void* src, void* dst, int64_t bytes, int64_t kept_begin, int64_t kept_end,
+                   uint64_t fill_word);
 };
 
 const PathKernels& ScalarKernels();

@@ -53,7 +53,8 @@ inline uint64_t PathBits64(const bool* mask) {
 
 const PathKernels& ScalarKernels() {
   static constexpr PathKernels kTable = {&PathCountTrue,      &CompactGenericEntry,  &ExpandGeneric,
-                                         &UnmaskCheckGeneric, &UnmaskScatterGeneric, &SegmentCount32, &SegmentCount64, &FillGeneric};
+                                         &UnmaskCheckGeneric, &UnmaskScatterGeneric, &SegmentCount32, &SegmentCount64, &FillGeneric,
+                                         &MaskRowGeneric};
   return kTable;
 }
 

@@ -507,8 +507,11 @@ void RegisterAll() {
   for (const Config& c : {t1, tn}) {
     RegisterSequence("batch16x256x4096", 16, 256, 4096, Mode::kSequence, c);
     RegisterSequence("batch16x256x4096", 16, 256, 4096, Mode::kUpper, c);
-    // Short rows (256 B): many spans per piece of output.
+    // Short rows (256 B to 4 KiB), around kMaxBlendedRowBytes and kMinStreamedRowBytes.
     RegisterSequence("262144x64", 1, 262144, 64, Mode::kSequence, c);
+    RegisterSequence("65536x256", 1, 65536, 256, Mode::kSequence, c);
+    RegisterSequence("32768x512", 1, 32768, 512, Mode::kSequence, c);
+    RegisterSequence("16384x1024", 1, 16384, 1024, Mode::kSequence, c);
     RegisterSequence("4096x64x64_D64", 1, 4096, 64 * 64, Mode::kRepeat, c);
   }
   // memcpy itself through the same reporting, as a sanity line (vs_memcpy ~ 1 by construction), and a
