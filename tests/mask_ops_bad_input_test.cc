@@ -175,7 +175,7 @@ std::vector<BadInputCase> Cases() {
        },
        {"SequenceMask", "input 1", "(blob 'l') has 2 entries", "has 3 rows", "[3, 2]"}, "SequenceMask"},
       {"SequenceMaskWindowCentersTooShort",
-       [kMin](OperatorTester& t) {
+       [](OperatorTester& t) {
          Mode(t.Input<float>("x", {3, 2}, {1, 2, 3, 4, 5, 6}).Input<int32_t>("c", {1}, {kMin}).Output("y"), "window");
        },
        {"SequenceMask", "input 1", "(blob 'c') has 1 entries", "has 3 rows"}, "SequenceMask"},

@@ -42,7 +42,7 @@ namespace {
 std::atomic<bool> g_counting{false};
 std::atomic<int64_t> g_allocations{0};
 
-inline void Count() {
+[[maybe_unused]] inline void Count() {
   if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
 }
 
