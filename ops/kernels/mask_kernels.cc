@@ -173,6 +173,16 @@ void SetStreamingThresholdBytes(int64_t bytes) {
   g_streaming_threshold.store(bytes < 0 ? 0 : bytes, std::memory_order_relaxed);
 }
 
+ScopedParallelThreshold::ScopedParallelThreshold(int64_t bytes) : previous_(ParallelThresholdBytes()) {
+  SetParallelThresholdBytes(bytes);
+}
+ScopedParallelThreshold::~ScopedParallelThreshold() { SetParallelThresholdBytes(previous_); }
+
+ScopedStreamingThreshold::ScopedStreamingThreshold(int64_t bytes) : previous_(StreamingThresholdBytes()) {
+  SetStreamingThresholdBytes(bytes);
+}
+ScopedStreamingThreshold::~ScopedStreamingThreshold() { SetStreamingThresholdBytes(previous_); }
+
 // ---------------------------------------------------------------------------------------------------
 // Kernels
 // ---------------------------------------------------------------------------------------------------

@@ -60,6 +60,29 @@ int64_t StreamingThresholdBytes();
 void SetStreamingThresholdBytes(int64_t bytes);
 inline constexpr int64_t kDefaultStreamingThresholdBytes = int64_t{24} << 20;
 
+// Set a threshold for the lifetime of the object and restore the previous value (tests, benchmarks).
+class ScopedParallelThreshold {
+ public:
+  explicit ScopedParallelThreshold(int64_t bytes);
+  ~ScopedParallelThreshold();
+  ScopedParallelThreshold(const ScopedParallelThreshold&) = delete;
+  ScopedParallelThreshold& operator=(const ScopedParallelThreshold&) = delete;
+
+ private:
+  int64_t previous_;
+};
+
+class ScopedStreamingThreshold {
+ public:
+  explicit ScopedStreamingThreshold(int64_t bytes);
+  ~ScopedStreamingThreshold();
+  ScopedStreamingThreshold(const ScopedStreamingThreshold&) = delete;
+  ScopedStreamingThreshold& operator=(const ScopedStreamingThreshold&) = delete;
+
+ private:
+  int64_t previous_;
+};
+
 // ---------------------------------------------------------------------------------------------------
 // Counting
 // ---------------------------------------------------------------------------------------------------

@@ -286,7 +286,7 @@ class ScopedOmpThreads {
 };
 
 TEST(KernelThreading, OddTeamSizesMatchReference) {
-  ScopedThreshold threshold(0);
+  ScopedParallelThreshold threshold(0);
   std::mt19937_64 rng(8);
   for (int threads : {3, 5, 8}) {
     ScopedOmpThreads team(threads);
@@ -327,7 +327,7 @@ TEST(KernelThreading, OddTeamSizesMatchReference) {
 // ---------------------------------------------------------------------------------------------------
 template <typename L>
 void CheckSegments(int64_t threshold) {
-  ScopedThreshold t(threshold);
+  ScopedParallelThreshold t(threshold);
   std::mt19937_64 rng(9);
   for (int rep = 0; rep < 60; ++rep) {
     const int64_t segments = rng() % 300;
@@ -470,6 +470,26 @@ TEST(CpuDispatch, ParallelThresholdRoundTrips) {
   SetParallelThresholdBytes(-5);
   EXPECT_EQ(ParallelThresholdBytes(), 0);
   SetParallelThresholdBytes(before);
+  {
+    ScopedParallelThreshold scoped(777);
+    EXPECT_EQ(ParallelThresholdBytes(), 777);
+  }
+  EXPECT_EQ(ParallelThresholdBytes(), before);
+}
+
+TEST(CpuDispatch, StreamingThresholdRoundTrips) {
+  const int64_t before = StreamingThresholdBytes();
+  EXPECT_EQ(before, kDefaultStreamingThresholdBytes);
+  SetStreamingThresholdBytes(12345);
+  EXPECT_EQ(StreamingThresholdBytes(), 12345);
+  SetStreamingThresholdBytes(-5);
+  EXPECT_EQ(StreamingThresholdBytes(), 0);
+  SetStreamingThresholdBytes(before);
+  {
+    ScopedStreamingThreshold scoped(777);
+    EXPECT_EQ(StreamingThresholdBytes(), 777);
+  }
+  EXPECT_EQ(StreamingThresholdBytes(), before);
 }
 
 }  // namespace

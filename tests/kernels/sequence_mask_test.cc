@@ -94,7 +94,7 @@ TEST(SequenceMask, Batched) {
 }
 
 TEST(SequenceMask, Threaded) {
-  ScopedThreshold threshold(0);
+  ScopedParallelThreshold threshold(0);
   std::mt19937_64 rng(13);
   for (Shape s : {Shape{1, 37, 300}, Shape{5, 11, 64}}) CheckAllModes(s, 4, rng);
 }
@@ -105,7 +105,7 @@ TEST(SequenceMask, Streamed) {
   ScopedStreamingThreshold streaming(0);
   std::mt19937_64 rng(16);
   for (int64_t parallel : {kNever, int64_t{0}}) {
-    ScopedThreshold threshold(parallel);
+    ScopedParallelThreshold threshold(parallel);
     for (int64_t item : {2, 4, 8})
       for (Shape s : {Shape{1, 5, 3001}, Shape{2, 3, 2049}, Shape{1, 2, 40}}) CheckAllModes(s, item, rng);
   }

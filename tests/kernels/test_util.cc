@@ -10,28 +10,28 @@ Impl PublicImpl(CpuPath path, bool threaded) {
   const int64_t threshold = threaded ? 0 : kNever;
   impl.count = [=](const bool* m, int64_t n) {
     ScopedCpuPath p(path);
-    ScopedThreshold t(threshold);
+    ScopedParallelThreshold t(threshold);
     return CountTrue(m, n);
   };
   impl.compact = [=](const void* d, const bool* m, int64_t n, int64_t rb, void* o, int64_t* idx) {
     ScopedCpuPath p(path);
-    ScopedThreshold t(threshold);
+    ScopedParallelThreshold t(threshold);
     return BooleanMaskCompact(d, m, n, rb, o, idx);
   };
   impl.expand = [=](const void* pk, const bool* m, int64_t n, int64_t rb, void* o) {
     ScopedCpuPath p(path);
-    ScopedThreshold t(threshold);
+    ScopedParallelThreshold t(threshold);
     BooleanMaskExpand(pk, m, n, rb, o);
   };
   impl.unmask_check = [=](const bool* const* masks, int64_t pairs, int64_t n, int64_t* counts) {
     ScopedCpuPath p(path);
-    ScopedThreshold t(threshold);
+    ScopedParallelThreshold t(threshold);
     return BooleanUnmaskCheck(masks, pairs, n, counts);
   };
   impl.unmask_scatter = [=](const bool* const* masks, const void* const* values, int64_t pairs, int64_t n,
                             int64_t rb, void* o) {
     ScopedCpuPath p(path);
-    ScopedThreshold t(threshold);
+    ScopedParallelThreshold t(threshold);
     BooleanUnmaskScatter(masks, values, pairs, n, rb, o);
   };
   impl.fill = [=](void* d, int64_t count, int64_t item, const void* pattern) {

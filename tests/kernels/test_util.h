@@ -100,28 +100,6 @@ struct Impl {
   std::function<void(void*, int64_t, int64_t, const void*)> fill;
 };
 
-// Parallel threshold restored on scope exit.
-class ScopedThreshold {
- public:
-  explicit ScopedThreshold(int64_t bytes) : previous_(ParallelThresholdBytes()) { SetParallelThresholdBytes(bytes); }
-  ~ScopedThreshold() { SetParallelThresholdBytes(previous_); }
-
- private:
-  int64_t previous_;
-};
-
-// Streaming threshold restored on scope exit.
-class ScopedStreamingThreshold {
- public:
-  explicit ScopedStreamingThreshold(int64_t bytes) : previous_(StreamingThresholdBytes()) {
-    SetStreamingThresholdBytes(bytes);
-  }
-  ~ScopedStreamingThreshold() { SetStreamingThresholdBytes(previous_); }
-
- private:
-  int64_t previous_;
-};
-
 // A threshold no input reaches.
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 

@@ -141,20 +141,19 @@ struct Config {
 // Forces the configuration for one benchmark run; reports a skip when the path is unsupported.
 class Scope {
  public:
-  Scope(benchmark::State& state, const Config& c) : previous_threshold_(ParallelThresholdBytes()) {
+  Scope(benchmark::State& state, const Config& c)
+      : threshold_(c.threaded ? 0 : std::numeric_limits<int64_t>::max()) {
     if (!PathSupported(c.path)) {
       state.SkipWithError((std::string("CPU path ") + CpuPathName(c.path) + " not supported here").c_str());
       return;
     }
     path_ = std::make_unique<ScopedCpuPath>(c.path);
-    SetParallelThresholdBytes(c.threaded ? 0 : std::numeric_limits<int64_t>::max());
     ok_ = true;
   }
-  ~Scope() { SetParallelThresholdBytes(previous_threshold_); }
   bool ok() const { return ok_; }
 
  private:
-  int64_t previous_threshold_;
+  ScopedParallelThreshold threshold_;
   std::unique_ptr<ScopedCpuPath> path_;
   bool ok_ = false;
 };
@@ -418,16 +417,6 @@ void RegisterThresholdSweep() {
   }
 }
 
-// Streaming threshold restored on scope exit.
-class ScopedStreaming {
- public:
-  explicit ScopedStreaming(int64_t bytes) : previous_(StreamingThresholdBytes()) { SetStreamingThresholdBytes(bytes); }
-  ~ScopedStreaming() { SetStreamingThresholdBytes(previous_); }
-
- private:
-  int64_t previous_;
-};
-
 // What the next operator of a net does with an output: reads it once.
 uint64_t Consume(const uint8_t* p, int64_t bytes) {
   uint64_t acc = 0;
@@ -453,7 +442,7 @@ void RegisterStreamingSweep() {
       Register(name, [=](benchmark::State& state) {
         Scope scope(state, c);
         if (!scope.ok()) return;
-        ScopedStreaming streaming(streamed ? 0 : std::numeric_limits<int64_t>::max());
+        ScopedStreamingThreshold streaming(streamed ? 0 : std::numeric_limits<int64_t>::max());
         const int64_t M = 4096, N = counted / (M * 4);
         const uint8_t* in = RandomData(N * M * 4).ptr;
         uint8_t* out = Scratch(0, N * M * 4).ptr;
