@@ -8,16 +8,15 @@
 #include <string>
 #include <vector>
 
-#include "caffe2_mask/operator.h"
+#include "caffe2_mask/framework/operator.h"
 #include "ops/kernels/mask_kernels.h"
 #include "registry/gradient.h"
 #include "registry/operator_registry.h"
 #include "registry/operator_schema.h"
 
-CAFFE2_MASK_OPERATOR_FAMILY(boolean_mask)
-
 namespace caffe2 {
-
+// Everything here has internal linkage, so a program may define the same class names (Caffe2's
+// BooleanMaskOp, SequenceMaskOp, GetSequenceMaskGradient, ...) without clashing with the built-ins.
 namespace {
 
 // Product of dims[1:] (1 for a 1-D tensor); the tensor's numel already passed CheckedNumel, so this
@@ -44,8 +43,6 @@ void EnforceBoolVector(const OperatorBase& op, const Tensor& mask, Describe desc
   CAFFE_ENFORCE_EQ(mask.dim(), 1, op.type(), ": ", describe(), " must be 1-D, but has shape ",
                    ShapeString(mask.sizes()));
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------------
 // BooleanMask
@@ -407,4 +404,5 @@ REGISTER_GRADIENT(BooleanMaskGradient, GetBooleanMaskGradientGradient);
 NO_GRADIENT(BooleanMaskLengths);
 NO_GRADIENT(BooleanUnmask);
 
+}  // namespace
 }  // namespace caffe2

@@ -10,15 +10,14 @@
 #include <type_traits>
 #include <vector>
 
-#include "caffe2_mask/operator.h"
+#include "caffe2_mask/framework/operator.h"
 #include "registry/gradient.h"
 #include "registry/operator_registry.h"
 #include "registry/operator_schema.h"
 
-CAFFE2_MASK_OPERATOR_FAMILY(fill)
-
 namespace caffe2 {
-
+// Everything here has internal linkage, so a program may define the same class names (Caffe2's
+// BooleanMaskOp, SequenceMaskOp, GetSequenceMaskGradient, ...) without clashing with the built-ins.
 namespace {
 
 class FillerOp : public Operator<CPUContext> {
@@ -218,8 +217,6 @@ int ConstantFillDataType(const OperatorDef& def) {
   return args.GetSingleArgument<int>("dtype", TensorProto::FLOAT);
 }
 
-}  // namespace
-
 REGISTER_CPU_OPERATOR(GivenTensorFill, GivenTensorFillOp<float>);
 REGISTER_CPU_OPERATOR(GivenTensorDoubleFill, GivenTensorFillOp<double>);
 REGISTER_CPU_OPERATOR(GivenTensorIntFill, GivenTensorFillOp<int32_t>);
@@ -255,14 +252,12 @@ constexpr const char* kFillInputDoc =
       });                                                                                                   \
   NO_GRADIENT(Name)
 
-namespace {
 TypeMeta FillMetaOfGivenTensorFill() { return TypeMeta::Make<float>(); }
 TypeMeta FillMetaOfGivenTensorDoubleFill() { return TypeMeta::Make<double>(); }
 TypeMeta FillMetaOfGivenTensorIntFill() { return TypeMeta::Make<int32_t>(); }
 TypeMeta FillMetaOfGivenTensorInt64Fill() { return TypeMeta::Make<int64_t>(); }
 TypeMeta FillMetaOfGivenTensorBoolFill() { return TypeMeta::Make<bool>(); }
 TypeMeta FillMetaOfGivenTensorStringFill() { return TypeMeta::Make<std::string>(); }
-}  // namespace
 
 CAFFE2_MASK_GIVEN_TENSOR_FILL_SCHEMA(GivenTensorFill, "float", "floats");
 CAFFE2_MASK_GIVEN_TENSOR_FILL_SCHEMA(GivenTensorDoubleFill, "double", "floats");
@@ -293,4 +288,5 @@ TensorProto.DataType number, default FLOAT); without 'dtype', a 'value' in field
     });
 NO_GRADIENT(ConstantFill);
 
+}  // namespace
 }  // namespace caffe2

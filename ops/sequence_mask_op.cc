@@ -9,16 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "caffe2_mask/operator.h"
+#include "caffe2_mask/framework/operator.h"
 #include "ops/kernels/mask_kernels.h"
 #include "registry/gradient.h"
 #include "registry/operator_registry.h"
 #include "registry/operator_schema.h"
 
-CAFFE2_MASK_OPERATOR_FAMILY(sequence_mask)
-
 namespace caffe2 {
-
+// Everything here has internal linkage, so a program may define the same class names (Caffe2's
+// BooleanMaskOp, SequenceMaskOp, GetSequenceMaskGradient, ...) without clashing with the built-ins.
 namespace {
 
 enum class SequenceMaskMode { kSequence, kWindow, kUpper, kLower, kUpperDiag, kLowerDiag };
@@ -46,8 +45,6 @@ int64_t Product(const std::vector<int64_t>& dims, int begin, int end) {
   for (int d = begin; d < end; ++d) p *= dims[d];  // bounded by numel, which CheckedNumel accepted
   return p;
 }
-
-}  // namespace
 
 class SequenceMaskOp final : public Operator<CPUContext> {
  public:
@@ -214,4 +211,5 @@ class GetSequenceMaskGradient : public GradientMakerBase {
 };
 REGISTER_GRADIENT(SequenceMask, GetSequenceMaskGradient);
 
+}  // namespace
 }  // namespace caffe2

@@ -6,15 +6,14 @@
 #include <type_traits>
 #include <vector>
 
-#include "caffe2_mask/operator.h"
+#include "caffe2_mask/framework/operator.h"
 #include "registry/gradient.h"
 #include "registry/operator_registry.h"
 #include "registry/operator_schema.h"
 
-CAFFE2_MASK_OPERATOR_FAMILY(sum)
-
 namespace caffe2 {
-
+// Everything here has internal linkage, so a program may define the same class names (Caffe2's
+// BooleanMaskOp, SequenceMaskOp, GetSequenceMaskGradient, ...) without clashing with the built-ins.
 namespace {
 
 template <typename T>
@@ -29,8 +28,6 @@ T Add(T a, T b) {
     return a + b;
   }
 }
-
-}  // namespace
 
 class SumOp final : public Operator<CPUContext> {
  public:
@@ -103,4 +100,5 @@ class GetSumGradient : public GradientMakerBase {
 };
 REGISTER_GRADIENT(Sum, GetSumGradient);
 
+}  // namespace
 }  // namespace caffe2

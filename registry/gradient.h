@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "caffe2_mask/proto_utils.h"
+#include "caffe2_mask/core/proto_utils.h"
 #include "registry/registry.h"
 
 namespace caffe2 {

@@ -4,27 +4,25 @@
 #include <memory>
 #include <string>
 
-#include "caffe2_mask/operator.h"
+#include "proto/caffe2.pb.h"
 #include "registry/registry.h"
 
 namespace caffe2 {
 
+// Known here by declaration only: the registry sits below the framework that defines them.
+class OperatorBase;
+class Workspace;
+
 using OperatorRegistry =
     Registry<std::string, std::unique_ptr<OperatorBase>, const OperatorDef&, Workspace*>;
+// The one registry of CPU operators in the process: built-in operators, a program's own and those of
+// operator libraries loaded at run time all register here.
 OperatorRegistry* CPUOperatorRegistry();
 
 template <class OperatorClass>
 std::unique_ptr<OperatorBase> DefaultOperatorCreator(const OperatorDef& def, Workspace* ws) {
   return std::make_unique<OperatorClass>(def, ws);
 }
-
-// Built-in operator families define an anchor with this macro, and ops/builtin_operators.cc calls
-// every anchor. The registry calls that function, so any program that uses the registry links every
-// built-in operator's object file, even from a static library.
-#define CAFFE2_MASK_OPERATOR_FAMILY(family) \
-  namespace caffe2::builtin {               \
-  void LinkOperatorFamily_##family() {}     \
-  }
 
 }  // namespace caffe2
 

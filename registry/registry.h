@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "caffe2_mask/enforce.h"
+#include "caffe2_mask/base/enforce.h"
 
 namespace caffe2 {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "caffe2_mask/tensor.h"
+#include "caffe2_mask/core/tensor.h"
 #include "tests/util/operator_tester.h"
 
 namespace caffe2 {

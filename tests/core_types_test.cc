@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "caffe2_mask/types.h"
+#include "caffe2_mask/core/types.h"
 #include "proto/caffe2.pb.h"
 #include "tests/util/operator_tester.h"
 

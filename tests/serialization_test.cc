@@ -1,5 +1,5 @@
 // TensorProto, BlobProto, .npy and protobuf file reading/writing (caffe2_mask/serialization.h).
-#include "caffe2_mask/serialization.h"
+#include "caffe2_mask/io/serialization.h"
 
 #include <dirent.h>
 #include <sys/stat.h>

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "caffe2_mask/serialization.h"
-#include "caffe2_mask/tensor.h"
+#include "caffe2_mask/io/serialization.h"
+#include "caffe2_mask/core/tensor.h"
 
 namespace caffe2::fuzz {
 

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "caffe2_mask/types.h"
+#include "caffe2_mask/core/types.h"
 
 namespace caffe2::testing::ref {
 

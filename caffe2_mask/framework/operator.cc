@@ -1,24 +1,12 @@
-#include "caffe2_mask/operator.h"
+#include "caffe2_mask/framework/operator.h"
 
 #include <sstream>
 
-#include "caffe2_mask/workspace.h"
+#include "caffe2_mask/framework/workspace.h"
 #include "registry/operator_registry.h"
 #include "registry/operator_schema.h"
 
 namespace caffe2 {
-
-namespace builtin {
-// Defined in ops/builtin_operators.cc: references every built-in operator family.
-void LinkBuiltinOperators();
-}  // namespace builtin
-
-OperatorRegistry* CPUOperatorRegistry() {
-  // Leaked on purpose: registrations from other translation units may run after a static registry
-  // would have been destroyed.
-  static auto* registry = (builtin::LinkBuiltinOperators(), new OperatorRegistry());
-  return registry;
-}
 
 void EnforceCPUDevice(const DeviceOption& option, const std::string& who) {
   if (option.device_type() != PROTO_CPU) {

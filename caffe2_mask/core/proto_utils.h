@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "caffe2_mask/enforce.h"
+#include "caffe2_mask/base/enforce.h"
 #include "proto/caffe2.pb.h"
 
 namespace caffe2 {

@@ -1,4 +1,4 @@
-#include "caffe2_mask/tensor.h"
+#include "caffe2_mask/core/tensor.h"
 
 #include <cstdlib>
 #include <cstring>

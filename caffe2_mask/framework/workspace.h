@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "caffe2_mask/blob.h"
+#include "caffe2_mask/core/blob.h"
 #include "proto/caffe2.pb.h"
 
 namespace caffe2 {

@@ -1,8 +1,8 @@
-#include "caffe2_mask/net.h"
+#include "caffe2_mask/framework/net.h"
 
 #include <algorithm>
 
-#include "caffe2_mask/workspace.h"
+#include "caffe2_mask/framework/workspace.h"
 
 namespace caffe2 {
 

@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "caffe2_mask/tensor.h"
+#include "caffe2_mask/core/tensor.h"
 
 namespace caffe2 {
 

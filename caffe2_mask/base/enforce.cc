@@ -1,4 +1,4 @@
-#include "caffe2_mask/enforce.h"
+#include "caffe2_mask/base/enforce.h"
 
 namespace caffe2 {
 

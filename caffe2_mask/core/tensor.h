@@ -10,7 +10,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "caffe2_mask/types.h"
+#include "caffe2_mask/core/types.h"
 
 namespace caffe2 {
 

@@ -1,4 +1,4 @@
-#include "caffe2_mask/types.h"
+#include "caffe2_mask/core/types.h"
 
 #include <cxxabi.h>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "caffe2_mask/operator.h"
+#include "caffe2_mask/framework/operator.h"
 
 namespace caffe2 {
 

@@ -1,6 +1,6 @@
-#include "caffe2_mask/workspace.h"
+#include "caffe2_mask/framework/workspace.h"
 
-#include "caffe2_mask/net.h"
+#include "caffe2_mask/framework/net.h"
 
 namespace caffe2 {
 

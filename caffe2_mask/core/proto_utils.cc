@@ -1,4 +1,4 @@
-#include "caffe2_mask/proto_utils.h"
+#include "caffe2_mask/core/proto_utils.h"
 
 #include <google/protobuf/text_format.h>
 

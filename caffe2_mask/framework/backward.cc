@@ -1,9 +1,9 @@
-#include "caffe2_mask/backward.h"
+#include "caffe2_mask/framework/backward.h"
 
 #include <algorithm>
 #include <utility>
 
-#include "caffe2_mask/proto_utils.h"
+#include "caffe2_mask/core/proto_utils.h"
 #include "registry/gradient.h"
 
 namespace caffe2 {

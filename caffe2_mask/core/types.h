@@ -11,7 +11,7 @@
 #include <typeinfo>
 #include <vector>
 
-#include "caffe2_mask/enforce.h"
+#include "caffe2_mask/base/enforce.h"
 
 namespace caffe2 {
 

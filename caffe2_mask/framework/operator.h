@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "caffe2_mask/blob.h"
-#include "caffe2_mask/context.h"
-#include "caffe2_mask/proto_utils.h"
+#include "caffe2_mask/core/blob.h"
+#include "caffe2_mask/core/context.h"
+#include "caffe2_mask/core/proto_utils.h"
 
 namespace caffe2 {
 

@@ -1,0 +1,12 @@
+#include "caffe2_mask/io/limits.h"
+
+
+
+namespace caffe2 {
+
+SerializationLimits& GetSerializationLimits() {
+  static SerializationLimits limits;
+  return limits;
+}
+
+}  // namespace caffe2

@@ -1,0 +1,19 @@
+// Limits on what the readers of the io layer accept, process-wide (the runner exposes them as flags).
+// Tensor rank and byte size are limited by GetTensorLimits() (caffe2_mask/core/tensor.h).
+#pragma once
+
+#include <cstdint>
+
+namespace caffe2 {
+
+struct SerializationLimits {
+  // Largest file a reader opens. Protobuf messages are also capped at 2 GiB - 1 by protobuf itself.
+  int64_t max_file_bytes = int64_t{2} << 30;  // 2 GiB
+  // Deepest nesting of protobuf messages (a NetDef argument holding a net holding ... ).
+  int max_proto_depth = 100;
+  // Longest single string element of a tensor (TensorProto string_data, a .npy 'U'/'S' item).
+  int64_t max_string_bytes = int64_t{64} << 20;  // 64 MiB
+};
+SerializationLimits& GetSerializationLimits();
+
+}  // namespace caffe2

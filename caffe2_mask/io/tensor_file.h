@@ -1,0 +1,30 @@
+// Tensor files of every format the runner accepts (BlobProto, TensorProto, .npy), detected from content.
+#pragma once
+
+#include <string>
+
+#include "caffe2_mask/core/tensor.h"
+#include "caffe2_mask/io/proto_io.h"
+
+namespace caffe2 {
+
+enum class TensorFileFormat { kBlobProto, kTensorProto, kNpy };
+const char* TensorFileFormatName(TensorFileFormat format);
+
+struct TensorFileInfo {
+  TensorFileFormat format = TensorFileFormat::kBlobProto;
+  ProtoFormat proto_format = ProtoFormat::kBinary;  // for the protobuf formats
+  std::string stored_name;                          // BlobProto name or TensorProto name, if any
+};
+
+// Reads a tensor from a BlobProto holding a TensorProto (binary or text), a bare TensorProto
+// (binary or text) or a .npy file, detected from the content.
+TensorFileInfo TensorFromString(const std::string& content, Tensor* tensor, const std::string& source);
+TensorFileInfo ReadTensorFile(const std::string& path, Tensor* tensor);
+// The bytes of `tensor` in `format` (protobuf formats are binary); `name` goes into the proto.
+std::string TensorToFileContent(const Tensor& tensor, TensorFileFormat format, const std::string& name);
+// Written atomically.
+void WriteTensorFile(const Tensor& tensor, const std::string& path, TensorFileFormat format,
+                     const std::string& name);
+
+}  // namespace caffe2
