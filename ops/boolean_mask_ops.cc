@@ -126,10 +126,8 @@ class BooleanMaskGradientOp final : public Operator<CPUContext> {
   bool RunOnDevice() override {
     try {
       return DispatchHelper<TensorTypes<bool, int32_t, int64_t, float, double, float16>>::call(this, Input(1));
-    } catch (EnforceNotMet& error) {
-      if (error.msg().rfind("dtype ", 0) == 0) {
-        error.AppendMessage(MakeString("BooleanMaskGradient: ", DescribeInput(1)));
-      }
+    } catch (UnsupportedDtype& error) {
+      error.AppendMessage(MakeString("BooleanMaskGradient: ", DescribeInput(1)));
       throw;
     }
   }

@@ -23,7 +23,8 @@ namespace detail {
 void ThrowUnsupportedDtype(TypeMeta meta, const std::vector<TypeMeta>& accepted) {
   std::ostringstream list;
   for (size_t i = 0; i < accepted.size(); ++i) list << (i ? ", " : "") << accepted[i].name();
-  CAFFE_THROW("dtype ", meta.name(), " is not supported here; accepted dtypes: ", list.str());
+  throw UnsupportedDtype(__FILE__, __LINE__, "",
+                         MakeString("dtype ", meta.name(), " is not supported here; accepted dtypes: ", list.str()));
 }
 }  // namespace detail
 

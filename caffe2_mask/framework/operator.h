@@ -121,6 +121,13 @@ class Operator : public OperatorBase {
 template <typename... Types>
 struct TensorTypes {};
 
+// What DispatchHelper throws for a dtype outside its list: an EnforceNotMet like any other, of its own
+// type so that an operator can add which input it dispatched on without looking at the message.
+class UnsupportedDtype : public EnforceNotMet {
+ public:
+  using EnforceNotMet::EnforceNotMet;
+};
+
 namespace detail {
 [[noreturn]] void ThrowUnsupportedDtype(TypeMeta meta, const std::vector<TypeMeta>& accepted);
 }

@@ -28,10 +28,18 @@ endif()
 step("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} ${config_args})
 foreach(required
     include/caffe2_mask/caffe2_mask/caffe2_mask.h
+    include/caffe2_mask/caffe2_mask/io/serialization.h
     include/caffe2_mask/registry/operator_registry.h
     include/caffe2_mask/proto/caffe2.pb.h)
   if(NOT EXISTS ${prefix}/${required})
     message(FATAL_ERROR "install check: ${prefix}/${required} was not installed")
+  endif()
+endforeach()
+
+# Only public headers are installed: no internal/ folder, no kernel or operator sources' headers.
+foreach(private include/caffe2_mask/caffe2_mask/io/internal include/caffe2_mask/ops)
+  if(EXISTS ${prefix}/${private})
+    message(FATAL_ERROR "install check: ${prefix}/${private} was installed, but it is not public")
   endif()
 endforeach()
 
@@ -43,12 +51,14 @@ step("configure the consumer"
   -DCMAKE_BUILD_TYPE=${BUILD_TYPE})
 step("build the consumer" ${CMAKE_COMMAND} --build ${consumer_build} ${config_args})
 
-find_program(consumer caffe2_mask_consumer PATHS ${consumer_build} ${consumer_build}/${BUILD_TYPE} NO_DEFAULT_PATH)
-if(NOT consumer)
-  message(FATAL_ERROR "install check: the consumer program was not built in ${consumer_build}")
-endif()
-execute_process(COMMAND ${consumer} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
-message("${out}")
-if(NOT result EQUAL 0)
-  message(FATAL_ERROR "install check: the consumer failed (${result})\n${out}\n${err}")
-endif()
+foreach(program caffe2_mask_consumer caffe2_mask_runtime_consumer)
+  find_program(consumer_${program} ${program} PATHS ${consumer_build} ${consumer_build}/${BUILD_TYPE} NO_DEFAULT_PATH)
+  if(NOT consumer_${program})
+    message(FATAL_ERROR "install check: ${program} was not built in ${consumer_build}")
+  endif()
+  execute_process(COMMAND ${consumer_${program}} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  message("${out}")
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "install check: ${program} failed (${result})\n${out}\n${err}")
+  endif()
+endforeach()
