@@ -1,4 +1,4 @@
-// TensorProto, BlobProto, .npy and protobuf file reading/writing (caffe2_mask/serialization.h).
+// TensorProto, BlobProto, .npy and protobuf file reading/writing (caffe2_mask/io/).
 #include "caffe2_mask/io/serialization.h"
 
 #include <dirent.h>
