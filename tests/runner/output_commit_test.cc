@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <gmock/gmock.h>
@@ -147,6 +148,30 @@ TEST_F(OutputCommitTest, EveryFailingCallLeavesThePreviousFiles) {
     // a kind would make a silent durability or atomicity hole.
     EXPECT_GE(failures, kind == Injector::kLink ? 2 : 3) << name;
   }
+}
+
+// Durability: a file's data is fsynced before its name is put in place, and the folder after.
+std::set<ino_t> g_synced;
+int g_unsynced_renames = 0;
+TEST_F(OutputCommitTest, EveryFileIsFsyncedBeforeItIsRenamedIntoPlace) {
+  MakePreviousFiles();
+  FileSyscalls calls = RealFileSyscalls();
+  calls.fsync = [](int fd) {
+    struct stat st;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) g_synced.insert(st.st_ino);
+    return ::fsync(fd);
+  };
+  calls.rename = [](const char* from, const char* to) {
+    struct stat st;
+    if (::stat(from, &st) == 0 && !g_synced.count(st.st_ino)) ++g_unsynced_renames;
+    return ::rename(from, to);
+  };
+  {
+    ScopedFileSyscalls scoped(calls);
+    EXPECT_EQ(CommitThree(), "");
+  }
+  EXPECT_EQ(g_unsynced_renames, 0);
+  EXPECT_EQ(Contents(), NewFiles());
 }
 
 TEST_F(OutputCommitTest, AFolderWhereAnOutputShouldGoIsAnErrorAndChangesNothing) {
