@@ -713,8 +713,119 @@ t_signal_leaves_nothing() {
     RC=$?
     [[ "$RC" != 0 ]] || fail "SIG$sig: exit code 0"
     grep -q "no output file was written" "$ERR" || fail "SIG$sig: no message"
+    [[ "$RC" == $((128 + $(kill -l SIG$sig))) ]] || fail "SIG$sig: exit code $RC"
     expect_empty_dir "$WORK/o"
   done
+}
+
+# Signals at each phase, with OMP_NUM_THREADS=1 and 2 (the signal must not reach an OpenMP worker),
+# SIGHUP included: exit 128+N, a true message, and a folder holding exactly what it held before.
+# A phase is reached with the runner's test-only pause (CAFFE2_MASK_RUN_TEST_PAUSE, tools/runner/test_pause.h).
+start_paused() {  # PHASE ARGS...: starts the runner paused at PHASE; sets PID
+  local phase="$1"; shift
+  touch "$WORK/pause"
+  CAFFE2_MASK_RUN_TEST_PAUSE="$phase:$WORK/pause" "$RUNNER" "$@" >"$OUT" 2>"$ERR" &
+  PID=$!
+  wait_for_err "test pause at $phase"
+}
+wait_for_err() {
+  local i
+  for i in $(seq 1 3000); do grep -qF -- "$1" "$ERR" && return 0; kill -0 "$PID" 2>/dev/null || break; sleep 0.01; done
+  fail "stderr never showed: $1"
+}
+folder_state() { (cd "$1" && for f in $(ls -A | sort); do echo "$f $(md5sum <"$f")"; done); }
+
+t_signal_at_each_phase() {
+  for threads in 1 2; do
+    for sig in INT TERM HUP; do
+      for phase in loaded staged; do
+        rm -rf "$WORK/o" && mkdir "$WORK/o" && echo previous >"$WORK/o/restored"
+        local before; before="$(folder_state "$WORK/o")"
+        OMP_NUM_THREADS=$threads start_paused "$phase" "${PR_ARGS[@]}" --iter 1 --output '*' --output_folder "$WORK/o"
+        kill -s "$sig" "$PID"; wait "$PID"; RC=$?
+        local n; n=$(kill -l "SIG$sig")
+        [[ "$RC" == $((128 + n)) ]] || fail "SIG$sig at $phase (OMP_NUM_THREADS=$threads): exit $RC"
+        expect_err "stopped by SIG$sig; no output file was written or changed"
+        [[ "$(folder_state "$WORK/o")" == "$before" ]] || fail "SIG$sig at $phase: folder changed: $(ls -A "$WORK/o")"
+      done
+      # During the renames: the commit completes, then the run ends by the signal.
+      rm -rf "$WORK/o" && mkdir "$WORK/o" && echo previous >"$WORK/o/restored"
+      OMP_NUM_THREADS=$threads start_paused renaming "${PR_ARGS[@]}" --iter 1 --output restored,packed --output_folder "$WORK/o"
+      kill -s "$sig" "$PID"
+      wait_for_err "SIG$sig received during the output commit; finishing it first"
+      rm -f "$WORK/pause"; wait "$PID"; RC=$?
+      [[ "$RC" == $((128 + $(kill -l SIG$sig))) ]] || fail "SIG$sig while renaming: exit $RC"
+      expect_err "stopped by SIG$sig; every output file was committed"
+      [[ "$(ls -A "$WORK/o" | tr '\n' ' ')" == "packed restored " ]] || fail "SIG$sig while renaming: $(ls -A "$WORK/o")"
+      ! grep -q previous "$WORK/o/restored" || fail "SIG$sig while renaming: restored is the previous file"
+    done
+  done
+}
+
+# gflags parse errors are command-line mistakes: exit 2 and one paragraph.
+t_bad_flag_syntax() {
+  run "${PR_ARGS[@]}" --itr 3
+  expect_clean_failure; expect_rc 2; expect_err "unknown command line flag 'itr'"
+  run "${PR_ARGS[@]}" --iter 1e3
+  expect_clean_failure; expect_rc 2; expect_err "illegal value '1e3'"
+}
+
+t_bad_output_names() {
+  run "${PR_ARGS[@]}" --output ''
+  expect_clean_failure; expect_rc 2; expect_err "--output is given but names no blob"
+  run "${PR_ARGS[@]}" --output ','
+  expect_clean_failure; expect_rc 2; expect_err "entry 1 of 2 is empty"
+  run "${PR_ARGS[@]}" --output 'restored,,packed' --output_folder "$WORK/o"
+  expect_clean_failure; expect_rc 2; expect_err "entry 2 of 3 is empty"
+  expect_empty_dir "$WORK/o"
+  # A blob named "" that '*' would fetch.
+  echo 'name: "empty" op { type: "ConstantFill" output: "" arg { name: "shape" ints: 1 } }' >"$WORK/empty.pbtxt"
+  run --net "$WORK/empty.pbtxt" --iter 0 --output '*' --output_folder "$WORK/o"
+  expect_clean_failure; expect_rc 1; expect_err "a blob has an empty name"
+  expect_empty_dir "$WORK/o"
+}
+
+# Blob names of 245+ bytes: the temporary names are hashed to fit NAME_MAX; a file name over NAME_MAX
+# is a clear error.
+t_long_blob_names() {
+  local long; long="$(printf 'b%.0s' $(seq 1 253))"
+  echo "name: \"long\" op { type: \"ConstantFill\" output: \"$long\" arg { name: \"shape\" ints: 2 } arg { name: \"value\" f: 3 } }" >"$WORK/long.pbtxt"
+  run --net "$WORK/long.pbtxt" --iter 0 --output "$long" --output_folder "$WORK/o"
+  expect_rc 0
+  [[ "$(ls -A "$WORK/o")" == "$long" ]] || fail "folder holds: $(ls -A "$WORK/o")"
+  run --net "$WORK/long.pbtxt" --iter 0 --output "$long" --output_folder "$WORK/o2" --output_format npy
+  expect_clean_failure; expect_rc 2; expect_err "more than the file-name limit of 255 bytes"
+  expect_empty_dir "$WORK/o2"
+}
+
+# The timing line is consistent: ms/iter x iters/s = 1000 (to the 6 printed digits).
+t_timing_line_consistent() {
+  run "${PR_ARGS[@]}" --iter 50
+  expect_rc 0
+  local ms ips
+  ms=$(sed -nE 's/^Main run finished\. Milliseconds per iter: ([0-9.e+-]+)\. .*/\1/p' "$OUT")
+  ips=$(sed -nE 's/.*Iters per second: ([0-9.e+-]+)$/\1/p' "$OUT")
+  awk -v a="$ms" -v b="$ips" 'BEGIN { p = a * b; exit !(p > 999 && p < 1001) }' || fail "ms/iter $ms x iters/s $ips != 1000"
+}
+
+# A previous output that is a folder: a clear error, and the user's other previous files kept.
+t_output_is_a_folder() {
+  mkdir -p "$WORK/o/packed" && echo previous >"$WORK/o/restored"
+  run "${PR_ARGS[@]}" --iter 0 --output restored,packed --output_folder "$WORK/o"
+  expect_clean_failure; expect_rc 1; expect_err "a folder of that name exists"
+  [[ "$(cat "$WORK/o/restored")" == previous ]] || fail "the previous 'restored' was lost"
+  [[ "$(ls -A "$WORK/o" | tr '\n' ' ')" == "packed restored " ]] || fail "folder holds: $(ls -A "$WORK/o")"
+}
+
+# A run killed with SIGKILL leaves its temporary files; the next run writing to the folder removes them.
+t_stale_files_after_sigkill() {
+  mkdir -p "$WORK/o"
+  start_paused staged "${PR_ARGS[@]}" --iter 0 --output '*' --output_folder "$WORK/o"
+  kill -s KILL "$PID"; wait "$PID"
+  ls -A "$WORK/o" | grep -q "\.tmp\.caffe2_mask\.$PID\." || fail "no temporary file of the killed run"
+  run "${PR_ARGS[@]}" --iter 0 --output restored --output_folder "$WORK/o"
+  expect_rc 0
+  [[ "$(ls -A "$WORK/o")" == restored ]] || fail "folder holds: $(ls -A "$WORK/o")"
 }
 
 if [[ "$CASE" == list ]]; then
