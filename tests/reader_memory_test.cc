@@ -119,7 +119,7 @@ TEST(ReaderDataType, UnknownDataTypeNumberIsAnError) {
   const std::string tensor = std::string("\x08\x02\x10\x63\x6a\x08", 6) + std::string(8, '\0');
   testing::ExpectThrowContaining([&] { Tensor t; TensorFromString(tensor, &t, "file 'x.pb'"); },
                                  {"file 'x.pb'", "data_type is 99", "no TensorProto.DataType"});
-  const std::string blob = std::string("\x0a\x01x\x12\x06Tensor\x1a", 11) + static_cast<char>(tensor.size()) + tensor;
+  const std::string blob = std::string("\x0a\x01x\x12\x06Tensor\x1a", 12) + static_cast<char>(tensor.size()) + tensor;
   testing::ExpectThrowContaining([&] { Tensor t; TensorFromString(blob, &t, "file 'b.pb'"); },
                                  {"file 'b.pb'", "data_type is 99"});
   TensorProto proto;
