@@ -1,6 +1,7 @@
 #include "registry/operator_schema.h"
 
 #include <map>
+#include <mutex>
 #include <memory>
 #include <sstream>
 
@@ -216,9 +217,16 @@ std::map<std::string, std::unique_ptr<OpSchema>>& SchemaMap() {
   static auto* schemas = new std::map<std::string, std::unique_ptr<OpSchema>>();
   return *schemas;
 }
+// Guards the map: an operator library loaded at run time registers schemas while other threads create
+// nets. Schemas are never removed, so a pointer handed out stays valid after the lock is released.
+std::mutex& SchemaMutex() {
+  static auto* mutex = new std::mutex();
+  return *mutex;
+}
 }  // namespace
 
 OpSchema& OpSchemaRegistry::NewSchema(const std::string& name, const std::string& file, int line) {
+  std::lock_guard<std::mutex> lock(SchemaMutex());
   auto& schemas = SchemaMap();
   auto it = schemas.find(name);
   if (it != schemas.end()) {
@@ -229,12 +237,14 @@ OpSchema& OpSchemaRegistry::NewSchema(const std::string& name, const std::string
 }
 
 const OpSchema* OpSchemaRegistry::Schema(const std::string& name) {
+  std::lock_guard<std::mutex> lock(SchemaMutex());
   auto& schemas = SchemaMap();
   auto it = schemas.find(name);
   return it == schemas.end() ? nullptr : it->second.get();
 }
 
 std::vector<std::string> OpSchemaRegistry::Names() {
+  std::lock_guard<std::mutex> lock(SchemaMutex());
   std::vector<std::string> names;
   for (const auto& entry : SchemaMap()) names.push_back(entry.first);
   return names;

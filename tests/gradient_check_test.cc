@@ -137,6 +137,29 @@ TEST(GradientCheckTest, NetThroughAddGradientOperators) {
   EXPECT_TRUE(CheckNetGradient(net, &ws, "x", "d"));
 }
 
+// Regression: the padding example's backward pass (`--gradient_for processed`) built an invalid net
+// because Sum(packed, packed) reads one blob twice. The example net, in double, checked against finite
+// differences: d processed / d tokens is 2 at the real tokens and 0 at the padding.
+TEST(GradientCheckTest, PaddingRemovalExample) {
+  const std::string dir = std::string(CAFFE2_MASK_SOURCE_DIR) + "/examples/padding_removal/";
+  NetDef net;
+  ReadProtoFromFile(dir + "net.pbtxt", &net);
+  for (auto& op : *net.mutable_op()) {
+    // The padding zeros must match the double tokens for BooleanUnmask.
+    if (op.type() == "ConstantFill") SetArgument(&op, MakeArgument<int>("dtype", TensorProto::DOUBLE));
+  }
+  Workspace ws;
+  for (const char* name : {"tokens", "mask", "padding_mask", "lengths"}) {
+    ReadTensorFile(dir + name + ".npy", BlobGetMutableTensor(ws.CreateBlob(name)));
+  }
+  const Tensor& tokens = BlobGetTensor(*ws.GetBlob("tokens"));
+  ASSERT_TRUE(tokens.IsType<float>());
+  Tensor as_double(tokens.sizes());
+  for (int64_t k = 0; k < tokens.numel(); ++k) as_double.mutable_data<double>()[k] = tokens.data<float>()[k];
+  Feed(&ws, "tokens", std::move(as_double));
+  EXPECT_TRUE(CheckNetGradient(net, &ws, "tokens", "processed"));
+}
+
 // The checker itself must catch a wrong gradient: y = 2x whose maker claims dx = dy.
 class DoubleItOp final : public Operator<CPUContext> {
  public:

@@ -43,7 +43,20 @@ uint64_t ByteCount(int64_t numel, size_t itemsize) {
   }
   return bytes;
 }
+
+void EnforceBytesWithinLimit(IntArrayRef dims, int64_t numel, TypeMeta meta, const char* what) {
+  const int64_t max_bytes = GetTensorLimits().max_bytes;
+  const auto itemsize = static_cast<int64_t>(meta.itemsize());
+  CAFFE_ENFORCE(numel <= max_bytes / itemsize, what, " ", ShapeString(dims), " of ", meta.name(), " needs ",
+                ByteCount(numel, meta.itemsize()), " bytes, more than the limit of ", max_bytes, " bytes");
+}
 }  // namespace
+
+int64_t CheckTensorLimits(IntArrayRef dims, TypeMeta meta, const char* what) {
+  const int64_t numel = CheckedNumel(dims, what);
+  EnforceBytesWithinLimit(dims, numel, meta, what);
+  return numel;
+}
 
 void Tensor::Freer::operator()(void* ptr) const { std::free(ptr); }
 
@@ -157,10 +170,7 @@ void* Tensor::raw_mutable_data(TypeMeta meta) {
 
   // Check the size against the limit before giving up the old buffer, so a refused request
   // leaves the tensor as it was.
-  const auto& limits = GetTensorLimits();
-  CAFFE_ENFORCE(numel_ <= limits.max_bytes / static_cast<int64_t>(meta.itemsize()), "tensor ",
-                ShapeString(dims_), " of ", meta.name(), " needs ", bytes,
-                " bytes, more than the limit of ", limits.max_bytes, " bytes");
+  EnforceBytesWithinLimit(dims_, numel_, meta, "tensor");
   ReleaseStorage();
   // Round up so the allocation size is a multiple of the alignment, as aligned_alloc requires;
   // never zero, so an empty tensor still has a valid pointer.

@@ -57,6 +57,10 @@ TensorLimits& GetTensorLimits();
 
 // Product of dims with overflow and sign checks; `what` names the shape in the error.
 int64_t CheckedNumel(IntArrayRef dims, const char* what = "tensor");
+// CheckedNumel, then the byte size of that many `meta` elements against GetTensorLimits().max_bytes:
+// the check a resize makes, for readers to make from a file's header before they allocate or parse
+// the data. Returns the element count.
+int64_t CheckTensorLimits(IntArrayRef dims, TypeMeta meta, const char* what = "tensor");
 
 class Tensor {
  public:

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <vector>
 
 #include "caffe2_mask/base/enforce.h"
 #include "caffe2_mask/io/internal/error_prefix.h"
+#include "caffe2_mask/io/internal/input_file.h"
 #include "caffe2_mask/io/internal/utf8.h"
 #include "caffe2_mask/io/limits.h"
 
@@ -226,29 +228,40 @@ bool IsNpy(const std::string& content) {
   return content.size() >= kNpyMagicLength && content.compare(0, kNpyMagicLength, kNpyMagic) == 0;
 }
 
-void TensorFromNpy(const std::string& content, Tensor* tensor, const std::string& source) {
+namespace {
+
+// Where a .npy file's bytes come from: a string in memory or a file read in place.
+using ReadBytes = std::function<void(int64_t offset, void* dst, size_t n)>;
+
+// The .npy reader, for bytes of `total` size that `read` fetches: the preamble and header first, every
+// check on them (limits included, through the tensor's resize) before the data is allocated, then the
+// data straight into the tensor (strings through one transient buffer, converted element by element).
+void TensorFromNpyBytes(int64_t total, const ReadBytes& read, Tensor* tensor, const std::string& where) {
   CAFFE_ENFORCE(tensor != nullptr, "TensorFromNpy needs an output tensor");
-  const std::string where = Prefix(source);
-  CAFFE_ENFORCE(IsNpy(content), where, "not a .npy file (it does not start with \\x93NUMPY)");
-  CAFFE_ENFORCE_GE(content.size(), size_t{10}, where, "the .npy file is truncated inside its preamble");
-  const int major = static_cast<unsigned char>(content[6]);
-  const int minor = static_cast<unsigned char>(content[7]);
-  size_t header_start, header_len;
+  char preamble[12];
+  CAFFE_ENFORCE_GE(total, int64_t{10}, where, "the .npy file is truncated inside its preamble");
+  read(0, preamble, 10);
+  CAFFE_ENFORCE(std::memcmp(preamble, kNpyMagic, kNpyMagicLength) == 0, where,
+                "not a .npy file (it does not start with \\x93NUMPY)");
+  const int major = static_cast<unsigned char>(preamble[6]);
+  const int minor = static_cast<unsigned char>(preamble[7]);
+  int64_t header_start, header_len;
   if (major == 1) {
     header_start = 10;
-    header_len = static_cast<unsigned char>(content[8]) | (static_cast<unsigned char>(content[9]) << 8);
+    header_len = static_cast<unsigned char>(preamble[8]) | (static_cast<unsigned char>(preamble[9]) << 8);
   } else if (major == 2 || major == 3) {
-    CAFFE_ENFORCE_GE(content.size(), size_t{12}, where, "the .npy file is truncated inside its preamble");
+    CAFFE_ENFORCE_GE(total, int64_t{12}, where, "the .npy file is truncated inside its preamble");
+    read(10, preamble + 10, 2);
     header_start = 12;
-    header_len = ReadLE32(content.data() + 8);
+    header_len = ReadLE32(preamble + 8);
   } else {
     CAFFE_THROW(where, "the .npy format version ", major, ".", minor,
                 " is not supported (supported: 1.0, 2.0, 3.0)");
   }
-  CAFFE_ENFORCE(header_len <= content.size() - header_start, where,
-                "the .npy file is truncated: its header says ", header_len, " bytes, but only ",
-                content.size() - header_start, " follow");
-  const std::string header = content.substr(header_start, header_len);
+  CAFFE_ENFORCE(header_len <= total - header_start, where, "the .npy file is truncated: its header says ",
+                header_len, " bytes, but only ", total - header_start, " follow");
+  std::string header(static_cast<size_t>(header_len), '\0');
+  read(header_start, header.data(), header.size());
   std::string descr;
   bool fortran_order = false;
   std::vector<int64_t> shape;
@@ -264,8 +277,8 @@ void TensorFromNpy(const std::string& content, Tensor* tensor, const std::string
   int64_t data_bytes = 0;
   CAFFE_ENFORCE(!__builtin_mul_overflow(numel, dtype.itemsize, &data_bytes), where, "the .npy shape ",
                 ShapeString(shape), " of '", descr, "' needs more bytes than 64 bits can count");
-  const size_t data_start = header_start + header_len;
-  const int64_t available = static_cast<int64_t>(content.size() - data_start);
+  const int64_t data_start = header_start + header_len;
+  const int64_t available = total - data_start;
   CAFFE_ENFORCE(available >= data_bytes, where, "the .npy data is truncated: shape ", ShapeString(shape),
                 " of '", descr, "' needs ", data_bytes, " bytes, but the file holds ", available);
   CAFFE_ENFORCE(available == data_bytes, where, "the .npy file has ", available - data_bytes,
@@ -277,10 +290,12 @@ void TensorFromNpy(const std::string& content, Tensor* tensor, const std::string
     result.Resize(shape);
     result.raw_mutable_data(dtype.meta);
   });
-  const char* data = content.data() + data_start;
   if (numel > 0) {
     void* out = result.raw_mutable_data(dtype.meta);
     if (dtype.kind == 'U' || dtype.kind == 'S') {
+      std::string buffer(static_cast<size_t>(data_bytes), '\0');
+      read(data_start, buffer.data(), buffer.size());
+      const char* data = buffer.data();
       auto* strings = static_cast<std::string*>(out);
       for (int64_t i = 0; i < numel; ++i) {
         const char* item = data + i * dtype.itemsize;
@@ -301,7 +316,7 @@ void TensorFromNpy(const std::string& content, Tensor* tensor, const std::string
         }
       }
     } else {
-      std::memcpy(out, data, static_cast<size_t>(data_bytes));
+      read(data_start, out, static_cast<size_t>(data_bytes));
       if (dtype.kind == 'b') {
         auto* bytes = static_cast<uint8_t*>(out);
         for (int64_t i = 0; i < numel; ++i) bytes[i] = bytes[i] != 0;
@@ -309,6 +324,21 @@ void TensorFromNpy(const std::string& content, Tensor* tensor, const std::string
     }
   }
   *tensor = std::move(result);
+}
+
+}  // namespace
+
+void TensorFromNpy(const std::string& content, Tensor* tensor, const std::string& source) {
+  const std::string where = Prefix(source);
+  CAFFE_ENFORCE(IsNpy(content), where, "not a .npy file (it does not start with \\x93NUMPY)");
+  TensorFromNpyBytes(static_cast<int64_t>(content.size()),
+                     [&](int64_t offset, void* dst, size_t n) { std::memcpy(dst, content.data() + offset, n); },
+                     tensor, where);
+}
+
+void TensorFromNpyFile(const io_internal::InputFile& file, Tensor* tensor) {
+  TensorFromNpyBytes(file.size(), [&](int64_t offset, void* dst, size_t n) { file.ReadAt(offset, dst, n); },
+                     tensor, "file '" + file.path() + "': ");
 }
 
 std::string TensorToNpy(const Tensor& tensor) {

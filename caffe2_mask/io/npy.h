@@ -17,4 +17,11 @@ std::string TensorToNpy(const Tensor& tensor);
 // truncated data and bytes after the data are errors naming `source`.
 void TensorFromNpy(const std::string& content, Tensor* tensor, const std::string& source = "");
 
+namespace io_internal {
+class InputFile;
+}
+// The same from a file, read in place: the header is checked before anything is allocated, and the
+// data goes straight into the tensor's buffer (memory: the tensor, plus one transient copy for strings).
+void TensorFromNpyFile(const io_internal::InputFile& file, Tensor* tensor);
+
 }  // namespace caffe2

@@ -9,6 +9,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
+#include <google/protobuf/wire_format.h>
 
 #include "caffe2_mask/base/enforce.h"
 #include "caffe2_mask/io/file_io.h"
@@ -103,6 +104,28 @@ ParseResult TryParseBinary(const std::string& content, google::protobuf::Message
   }
   result.ok = true;
   return result;
+}
+
+bool TopLevelFieldsKnown(const std::string& content, const google::protobuf::Descriptor* type) {
+  using google::protobuf::internal::WireFormat;
+  using google::protobuf::internal::WireFormatLite;
+  if (content.size() > static_cast<size_t>(INT_MAX)) return false;
+  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(content.data()),
+                                               static_cast<int>(content.size()));
+  for (;;) {
+    const uint32_t tag = stream.ReadTag();
+    if (tag == 0) return stream.ConsumedEntireMessage();
+    const auto* field = type->FindFieldByNumber(WireFormatLite::GetTagFieldNumber(tag));
+    if (field == nullptr) return false;
+    const auto wire = WireFormatLite::GetTagWireType(tag);
+    // Repeated numbers may come packed or not, whatever the schema says.
+    const bool packable = field->is_repeated() && field->is_packable();
+    if (wire != WireFormat::WireTypeForFieldType(field->type()) &&
+        !(packable && wire == WireFormatLite::WIRETYPE_LENGTH_DELIMITED)) {
+      return false;
+    }
+    if (!WireFormatLite::SkipField(&stream, tag)) return false;
+  }
 }
 
 bool HasUnknownFields(const google::protobuf::Message& message) {

@@ -4,6 +4,7 @@
 #include "caffe2_mask/io/blob_serialization.h"
 #include "caffe2_mask/io/file_io.h"
 #include "caffe2_mask/io/internal/error_prefix.h"
+#include "caffe2_mask/io/internal/input_file.h"
 #include "caffe2_mask/io/internal/proto_parse.h"
 #include "caffe2_mask/io/npy.h"
 #include "caffe2_mask/io/tensor_proto.h"
@@ -12,7 +13,10 @@ namespace caffe2 {
 
 using io_internal::HasUnknownFields;
 using io_internal::LooksLikeText;
+using io_internal::CheckTensorHeaders;
 using io_internal::ParseResult;
+using io_internal::TensorMessage;
+using io_internal::TopLevelFieldsKnown;
 using io_internal::Prefix;
 using io_internal::TryParseBinary;
 using io_internal::TryParseText;
@@ -42,6 +46,7 @@ TensorFileInfo TensorFromString(const std::string& content, Tensor* tensor, cons
   TensorProto single;
   TensorProtos several;
   google::protobuf::Message* candidates[] = {&blob, &single, &several};
+  const TensorMessage kinds[] = {TensorMessage::kBlobProto, TensorMessage::kTensorProto, TensorMessage::kTensorProtos};
   ParseResult text_results[3];
   // True when a candidate made a tensor; a conversion error of the first plausible candidate is kept.
   // Binary candidates with unknown fields are tried only after every candidate without them failed:
@@ -49,6 +54,19 @@ TensorFileInfo TensorFromString(const std::string& content, Tensor* tensor, cons
   auto attempt = [&](bool as_text, std::string* conversion_error, bool allow_unknown = false) {
     for (int c = 0; c < 3; ++c) {
       google::protobuf::Message* message = candidates[c];
+      if (!as_text && !allow_unknown && !TopLevelFieldsKnown(content, message->GetDescriptor())) continue;
+      if (!as_text) {
+        // Limits first: a candidate whose header asks for too much is refused before its values are parsed.
+        try {
+          CheckTensorHeaders(content, kinds[c], where);
+        } catch (const EnforceNotMet& e) {
+          // Every top-level field known: the file is this message, so its refusal is the answer (trying
+          // the other candidates would copy the payload into their unknown fields).
+          if (!allow_unknown) throw;
+          if (conversion_error->empty()) *conversion_error = e.msg();
+          continue;
+        }
+      }
       const ParseResult parse = as_text ? TryParseText(content, message) : TryParseBinary(content, message);
       if (as_text) text_results[c] = parse;
       if (!parse.ok || (!as_text && !allow_unknown && HasUnknownFields(*message))) continue;
@@ -109,6 +127,20 @@ TensorFileInfo TensorFromString(const std::string& content, Tensor* tensor, cons
 }
 
 TensorFileInfo ReadTensorFile(const std::string& path, Tensor* tensor) {
+  {
+    // A .npy file is read in place, straight into the tensor; the others go through their bytes.
+    const io_internal::InputFile file(path);
+    char magic[6];
+    if (file.size() >= static_cast<int64_t>(sizeof magic)) {
+      file.ReadAt(0, magic, sizeof magic);
+      if (IsNpy(std::string(magic, sizeof magic))) {
+        TensorFromNpyFile(file, tensor);
+        TensorFileInfo info;
+        info.format = TensorFileFormat::kNpy;
+        return info;
+      }
+    }
+  }
   return TensorFromString(ReadFileToString(path), tensor, "file '" + path + "'");
 }
 

@@ -1,12 +1,18 @@
 #include "caffe2_mask/io/tensor_proto.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <limits>
 #include <vector>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/unknown_field_set.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include "caffe2_mask/base/enforce.h"
 #include "caffe2_mask/io/internal/error_prefix.h"
+#include "caffe2_mask/io/internal/proto_parse.h"
 #include "caffe2_mask/io/limits.h"
 
 namespace caffe2 {
@@ -74,12 +80,113 @@ void CopyInt32Data(const TensorProto& proto, T* out, int64_t lo, int64_t hi, con
   }
 }
 
+// A data_type number protobuf does not know as a DataType is an error: proto2 keeps it among the
+// unknown fields and reads data_type as its default, FLOAT, which would turn the bytes into floats.
+void EnforceKnownDataType(int64_t number, const std::string& where) {
+  CAFFE_ENFORCE(TensorProto::DataType_IsValid(static_cast<int>(number)) && number == static_cast<int32_t>(number),
+                where, "the TensorProto's data_type is ", number,
+                ", which is no TensorProto.DataType (0-10, 12, 13)");
+}
+
+using google::protobuf::io::CodedInputStream;
+using google::protobuf::internal::WireFormatLite;
+
+// Reads dims (field 1, packed or not) and data_type (field 2) of the TensorProto in `stream`, up to its
+// current limit, skipping every other field without copying it. False when the bytes are not a
+// well-formed TensorProto. Keeps at most `max_dims` dims: one more than the rank limit is enough to
+// refuse them, and a file of millions of dims must not become a vector 8 times its size.
+bool ScanTensorProto(CodedInputStream* stream, std::vector<int64_t>* dims, int64_t* data_type, size_t max_dims) {
+  *data_type = TensorProto::FLOAT;
+  auto add_dim = [&]() {
+    uint64_t v;
+    if (!stream->ReadVarint64(&v)) return false;
+    if (dims->size() < max_dims) dims->push_back(static_cast<int64_t>(v));
+    return true;
+  };
+  for (;;) {
+    const uint32_t tag = stream->ReadTag();
+    if (tag == 0) return stream->ConsumedEntireMessage();
+    const int field = WireFormatLite::GetTagFieldNumber(tag);
+    const auto wire = WireFormatLite::GetTagWireType(tag);
+    if (field == 1 && wire == WireFormatLite::WIRETYPE_VARINT) {
+      if (!add_dim()) return false;
+    } else if (field == 1 && wire == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      uint32_t length;
+      if (!stream->ReadVarint32(&length)) return false;
+      const auto limit = stream->PushLimit(static_cast<int>(length));
+      while (stream->BytesUntilLimit() > 0) {
+        if (!add_dim()) return false;
+      }
+      stream->PopLimit(limit);
+    } else if (field == 2 && wire == WireFormatLite::WIRETYPE_VARINT) {
+      uint64_t v;
+      if (!stream->ReadVarint64(&v)) return false;
+      *data_type = static_cast<int32_t>(v);  // an int32 field, as protobuf reads it
+    } else if (!WireFormatLite::SkipField(stream, tag)) {
+      return false;
+    }
+  }
+}
+
+// Checks the header of the TensorProto in `stream` (see ScanTensorProto); nothing when it is malformed.
+void CheckTensorProtoHeader(CodedInputStream* stream, const std::string& where) {
+  std::vector<int64_t> dims;
+  int64_t data_type;
+  const size_t max_dims = static_cast<size_t>(std::min<int64_t>(GetTensorLimits().max_rank, 1 << 20)) + 1;
+  if (!ScanTensorProto(stream, &dims, &data_type, max_dims)) return;
+  EnforceKnownDataType(data_type, where);
+  const TypeMeta meta = WithPrefix(where, [&] { return DataTypeToTypeMeta(static_cast<int>(data_type)); });
+  WithPrefix(where, [&] { CheckTensorLimits(dims, meta, "TensorProto dims"); });
+}
+
+// Calls CheckTensorProtoHeader on every length-delimited field `field` of the message in `stream`.
+void CheckNestedTensorProtoHeaders(CodedInputStream* stream, int field, const std::string& where) {
+  for (;;) {
+    const uint32_t tag = stream->ReadTag();
+    if (tag == 0) return;
+    if (WireFormatLite::GetTagFieldNumber(tag) == field &&
+        WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      uint32_t length;
+      if (!stream->ReadVarint32(&length)) return;
+      const auto limit = stream->PushLimit(static_cast<int>(length));
+      CheckTensorProtoHeader(stream, where);
+      // A malformed nested message stops the scan early: skip what is left of it.
+      if (stream->BytesUntilLimit() > 0 && !stream->Skip(stream->BytesUntilLimit())) return;
+      stream->PopLimit(limit);
+    } else if (!WireFormatLite::SkipField(stream, tag)) {
+      return;
+    }
+  }
+}
+
 }  // namespace
+
+namespace io_internal {
+
+void CheckTensorHeaders(const std::string& content, TensorMessage message, const std::string& where) {
+  if (content.size() > static_cast<size_t>(INT_MAX)) return;  // the parse refuses it
+  CodedInputStream stream(reinterpret_cast<const uint8_t*>(content.data()), static_cast<int>(content.size()));
+  stream.SetRecursionLimit(GetSerializationLimits().max_proto_depth);
+  switch (message) {
+    case TensorMessage::kTensorProto: CheckTensorProtoHeader(&stream, where); break;
+    case TensorMessage::kBlobProto: CheckNestedTensorProtoHeaders(&stream, 3, where); break;      // tensor
+    case TensorMessage::kTensorProtos: CheckNestedTensorProtoHeaders(&stream, 1, where); break;  // protos
+  }
+}
+
+}  // namespace io_internal
 
 void TensorFromProto(const TensorProto& proto, Tensor* tensor, const std::string& source) {
   CAFFE_ENFORCE(tensor != nullptr, "TensorFromProto needs an output tensor");
   std::string where = Prefix(source);
   if (proto.has_name() && !proto.name().empty()) where += "tensor '" + proto.name() + "': ";
+  const auto& unknown = proto.unknown_fields();
+  for (int i = 0; i < unknown.field_count(); ++i) {
+    const auto& f = unknown.field(i);
+    if (f.number() == 2 && f.type() == google::protobuf::UnknownField::TYPE_VARINT) {
+      EnforceKnownDataType(static_cast<int64_t>(f.varint()), where);
+    }
+  }
   const int data_type = proto.data_type();
   const TypeMeta meta = WithPrefix(where, [&] { return DataTypeToTypeMeta(data_type); });
   const std::vector<int64_t> dims(proto.dims().begin(), proto.dims().end());

@@ -21,6 +21,17 @@ bool LooksLikeText(const std::string& content);
 // Parses `content` into `message` (cleared first), honouring GetSerializationLimits().
 ParseResult TryParseText(const std::string& content, google::protobuf::Message* message);
 ParseResult TryParseBinary(const std::string& content, google::protobuf::Message* message);
+// The messages a binary tensor file may hold.
+enum class TensorMessage { kBlobProto, kTensorProto, kTensorProtos };
+// Reads, from the wire format alone, the dims and data_type of every tensor `content` would hold as a
+// `message`, and throws when one is no DataType or exceeds GetTensorLimits(): the limits are checked
+// before the values are parsed or anything is allocated. Returns quietly when the bytes are not
+// well-formed as that message (the parse reports it).
+void CheckTensorHeaders(const std::string& content, TensorMessage message, const std::string& where);
+// Whether every top-level field of the binary `content` is a field of `type` with a wire type it
+// accepts: what HasUnknownFields says of the top level after a parse, found without parsing (a parse
+// copies the payload of each mismatched field, a GiB of raw_data, into the unknown fields).
+bool TopLevelFieldsKnown(const std::string& content, const google::protobuf::Descriptor* type);
 // True when `message` or any message inside it kept fields its schema does not know.
 bool HasUnknownFields(const google::protobuf::Message& message);
 

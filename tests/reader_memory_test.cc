@@ -1,0 +1,133 @@
+// Memory and limits of the tensor-file readers (caffe2_mask/io): a .npy input is read straight into the
+// tensor, and a protobuf input whose header asks for more than the tensor limit is refused before its
+// values are parsed. Peak resident memory is measured in a child process (getrusage of the children),
+// with generous bounds so the test never depends on the machine's speed or load.
+#include <gtest/gtest.h>
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "caffe2_mask/caffe2_mask.h"
+#include "tests/util/operator_tester.h"
+
+namespace caffe2 {
+namespace {
+
+constexpr int64_t kMiB = int64_t{1} << 20;
+constexpr int64_t kFloats = 32 * kMiB;  // 128 MiB of float32
+
+std::string Varint(uint64_t v) {
+  std::string out;
+  do {
+    const uint8_t low = v & 0x7f;
+    v >>= 7;
+    out.push_back(static_cast<char>(v ? low | 0x80 : low));
+  } while (v);
+  return out;
+}
+
+// A file of `head` followed by `zeros` zero bytes, in the test's temporary directory.
+std::string WriteFile(const std::string& name, const std::string& head, int64_t zeros) {
+  const std::string path = ::testing::TempDir() + "/reader_memory_" + name;
+  FILE* f = std::fopen(path.c_str(), "wb");
+  EXPECT_NE(f, nullptr) << path;
+  std::fwrite(head.data(), 1, head.size(), f);
+  const std::string block(kMiB, '\0');
+  for (int64_t left = zeros; left > 0; left -= kMiB) std::fwrite(block.data(), 1, std::min(left, kMiB), f);
+  std::fclose(f);
+  return path;
+}
+
+std::string NpyHead(int64_t floats) {
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(floats) + ",), }";
+  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+  header.push_back('\n');
+  std::string head("\x93NUMPY\x01\x00", 8);
+  head.push_back(static_cast<char>(header.size() & 0xff));
+  head.push_back(static_cast<char>(header.size() >> 8));
+  return head + header;
+}
+
+// TensorProto{dims: [floats], data_type: FLOAT, raw_data: <4 * floats bytes>}, without the data.
+std::string RawTensorProtoHead(int64_t floats) {
+  return "\x08" + Varint(floats) + std::string("\x10\x01\x6a", 3) + Varint(4 * floats);
+}
+
+// Runs `body` in a child process; returns the child's peak resident set in bytes, or -1 if it failed.
+int64_t PeakRssOfChild(const std::function<bool()>& body) {
+  const pid_t pid = fork();
+  if (pid == 0) _exit(body() ? 0 : 1);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+  struct rusage usage;
+  getrusage(RUSAGE_CHILDREN, &usage);
+  return int64_t{usage.ru_maxrss} * 1024;
+}
+
+// Regression: a .npy input was read into a string, then copied into the tensor (2x its size).
+TEST(ReaderMemory, NpyIsReadStraightIntoTheTensor) {
+  const std::string path = WriteFile("big.npy", NpyHead(kFloats), 4 * kFloats);
+  const int64_t peak = PeakRssOfChild([&] {
+    Tensor t;
+    ReadTensorFile(path, &t);
+    return t.numel() == kFloats && t.data<float>()[kFloats - 1] == 0.0f;
+  });
+  std::remove(path.c_str());
+  ASSERT_GT(peak, 0) << "reading the file failed";
+  EXPECT_LT(peak, 4 * kFloats * 5 / 4 + 32 * kMiB) << "peak RSS " << peak / kMiB << " MiB for a "
+                                                   << 4 * kFloats / kMiB << " MiB .npy file";
+}
+
+// Regression: a raw_data TensorProto over --max_tensor_bytes was parsed (several copies of its values)
+// before the limit refused it; the header is now checked first, so only the file's bytes are resident.
+TEST(ReaderMemory, OversizedTensorProtoIsRefusedBeforeItsValuesAreParsed) {
+  const std::string path = WriteFile("big_raw.pb", RawTensorProtoHead(kFloats), 4 * kFloats);
+  std::string error;
+  const int64_t peak = PeakRssOfChild([&] {
+    GetTensorLimits().max_bytes = kMiB;
+    Tensor t;
+    try {
+      ReadTensorFile(path, &t);
+    } catch (const EnforceNotMet& e) {
+      const std::string msg = e.msg();
+      return msg.find("TensorProto dims [33554432] of float needs 134217728 bytes, more than the limit of "
+                      "1048576") != std::string::npos &&
+             msg.find(path) != std::string::npos;
+    }
+    return false;
+  });
+  std::remove(path.c_str());
+  ASSERT_GT(peak, 0) << "the file was not refused with the header's numbers";
+  EXPECT_LT(peak, 4 * kFloats * 5 / 4 + 32 * kMiB) << "peak RSS " << peak / kMiB << " MiB";
+}
+
+}  // namespace
+}  // namespace caffe2
+
+namespace caffe2 {
+namespace {
+
+// Regression: a data_type number that is no DataType (99) was kept aside by protobuf and the tensor
+// read as FLOAT. Binary TensorProto, the same inside a BlobProto, and a parsed TensorProto.
+TEST(ReaderDataType, UnknownDataTypeNumberIsAnError) {
+  const std::string tensor = std::string("\x08\x02\x10\x63\x6a\x08", 6) + std::string(8, '\0');
+  testing::ExpectThrowContaining([&] { Tensor t; TensorFromString(tensor, &t, "file 'x.pb'"); },
+                                 {"file 'x.pb'", "data_type is 99", "no TensorProto.DataType"});
+  const std::string blob = std::string("\x0a\x01x\x12\x06Tensor\x1a", 12) + static_cast<char>(tensor.size()) + tensor;
+  testing::ExpectThrowContaining([&] { Tensor t; TensorFromString(blob, &t, "file 'b.pb'"); },
+                                 {"file 'b.pb'", "data_type is 99"});
+  TensorProto proto;
+  ASSERT_TRUE(proto.ParseFromString(tensor));
+  EXPECT_EQ(proto.data_type(), TensorProto::FLOAT);  // what protobuf makes of it
+  testing::ExpectThrowContaining([&] { Tensor t; TensorFromProto(proto, &t, "file 'p.pb'"); },
+                                 {"file 'p.pb'", "data_type is 99"});
+}
+
+}  // namespace
+}  // namespace caffe2
