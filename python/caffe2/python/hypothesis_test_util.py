@@ -6,7 +6,7 @@ checks Caffe2's operator tests call: assertReferenceChecks, assertGradientChecks
 assertDeviceChecks, assertValidationChecks and assertRunOpRaises.
 
 Hypothesis profiles: "dev" (10 examples, the default), "debug" (1000), "sandcastle" (100,
-derandomized) as in Caffe2, and "ci" (derandomized, 8 examples, no deadline) for the test suite. Pick
+derandomized) as in Caffe2, and "ci" (derandomized, 25 examples, no deadline) for the test suite. Pick
 one with the environment variable CAFFE2_HYPOTHESIS_PROFILE.
 """
 import contextlib
@@ -37,7 +37,7 @@ hypothesis.settings.register_profile(
 hypothesis.settings.register_profile("dev", hypothesis.settings(max_examples=10, **_quiet))
 hypothesis.settings.register_profile("debug", hypothesis.settings(max_examples=1000, **_quiet))
 hypothesis.settings.register_profile(
-    "ci", hypothesis.settings(derandomize=True, max_examples=8, deadline=None, print_blob=True, **_quiet))
+    "ci", hypothesis.settings(derandomize=True, max_examples=25, deadline=None, print_blob=True, **_quiet))
 hypothesis.settings.load_profile(
     "sandcastle" if is_sandcastle() else os.getenv("CAFFE2_HYPOTHESIS_PROFILE", "dev"))
 
