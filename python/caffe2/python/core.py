@@ -177,25 +177,30 @@ def ScopedBlobReference(name, *args, **kwargs):
     return BlobReference(ScopedName(name), *args, **kwargs)
 
 
-def _RectifyInputOutput(blobs, net=None):
-    """A list of BlobReferences from one name, one BlobReference or a list/tuple of them; plain
-    strings get the current name scope."""
-    if isinstance(blobs, (str, bytes)):
-        return [ScopedBlobReference(blobs, net=net)]
-    if isinstance(blobs, BlobReference):
+def _ListOfBlobs(blobs):
+    """One name, one BlobReference or a list/tuple of them, as a list (elements type-checked)."""
+    if isinstance(blobs, (str, bytes, BlobReference)):
         return [blobs]
-    if isinstance(blobs, (list, tuple)):
-        rectified = []
-        for blob in blobs:
-            if isinstance(blob, (str, bytes)):
-                rectified.append(ScopedBlobReference(blob, net=net))
-            elif isinstance(blob, BlobReference):
-                rectified.append(blob)
-            else:
-                raise TypeError("I/O blob #{} of unsupported type: {} of type {}".format(
-                    len(rectified), blob, type(blob).__name__))
-        return rectified
-    raise TypeError("Unknown input/output type: {} of type {}.".format(blobs, type(blobs).__name__))
+    if not isinstance(blobs, (list, tuple)):
+        raise TypeError("Unknown input/output type: {} of type {}.".format(blobs, type(blobs).__name__))
+    for i, blob in enumerate(blobs):
+        if not isinstance(blob, (str, bytes, BlobReference)):
+            raise TypeError("I/O blob #{} of unsupported type: {} of type {}".format(
+                i, blob, type(blob).__name__))
+    return blobs
+
+
+def _BlobNames(blobs):
+    """The blob names of _ListOfBlobs(blobs); plain strings get the current name scope."""
+    prefix = scope.CurrentNameScope()
+    return [str(b) if isinstance(b, BlobReference) else prefix + (b.decode("utf-8") if isinstance(b, bytes) else b)
+            for b in _ListOfBlobs(blobs)]
+
+
+def _RectifyInputOutput(blobs, net=None):
+    """_BlobNames as BlobReferences (of `net` for the plain strings)."""
+    return [b if isinstance(b, BlobReference) else BlobReference(name, net)
+            for b, name in zip(_ListOfBlobs(blobs), _BlobNames(blobs))]
 
 
 def CreateOperator(operator_type, inputs, outputs, name="", control_input=None, device_option=None,
@@ -205,10 +210,10 @@ def CreateOperator(operator_type, inputs, outputs, name="", control_input=None, 
     operator = caffe2_pb2.OperatorDef()
     operator.type = operator_type
     operator.name = name
-    operator.input.extend(str(i) for i in _RectifyInputOutput(inputs))
-    operator.output.extend(str(o) for o in _RectifyInputOutput(outputs))
+    operator.input.extend(_BlobNames(inputs))
+    operator.output.extend(_BlobNames(outputs))
     if control_input:
-        operator.control_input.extend(str(i) for i in _RectifyInputOutput(control_input))
+        operator.control_input.extend(_BlobNames(control_input))
     if device_option is not None:
         operator.device_option.CopyFrom(device_option)
     elif scope.CurrentDeviceScope() is not None:
@@ -224,7 +229,7 @@ def CreateOperator(operator_type, inputs, outputs, name="", control_input=None, 
         operator.arg.extend(arg)
     for key, value in kwargs.items():
         if value is not None:
-            operator.arg.add().CopyFrom(utils.MakeArgument(key, value))
+            utils.FillArgument(operator.arg.add(), key, value)
     return operator
 
 

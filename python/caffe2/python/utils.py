@@ -27,7 +27,11 @@ def _is_text(v):
 
 def MakeArgument(key, value):
     """An Argument called `key` holding `value` in the field Caffe2 uses for its type."""
-    argument = caffe2_pb2.Argument()
+    return FillArgument(caffe2_pb2.Argument(), key, value)
+
+
+def FillArgument(argument, key, value):
+    """MakeArgument into an existing (empty) Argument, e.g. op.arg.add(), saving a copy."""
     argument.name = key
     if isinstance(value, np.ndarray):
         if value.dtype == np.float32:
