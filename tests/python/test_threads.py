@@ -37,27 +37,36 @@ def switch_only_when_released():
     sys.setswitchinterval(old)
 
 
-def run_in_two_threads(work):
-    """Runs work(i) in two threads released together; returns each thread's (start, end)."""
-    barrier = threading.Barrier(2)
-    spans = [None, None]
+def run_threads(count, body):
+    """Runs body(i) for i < count, each in its own thread; fails with any thread's exception."""
     errors = []
 
-    def body(i):
+    def guarded(i):
         try:
-            barrier.wait()  # waiting releases the GIL, so both threads get here
-            start = time.perf_counter()
-            work(i)
-            spans[i] = (start, time.perf_counter())
+            body(i)
         except Exception as error:  # reported by the main thread
             errors.append(error)
 
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(2)]
+    threads = [threading.Thread(target=guarded, args=(i,)) for i in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert not errors, errors
+
+
+def run_in_two_threads(work):
+    """Runs work(i) in two threads released together; returns each thread's (start, end)."""
+    barrier = threading.Barrier(2)
+    spans = [None, None]
+
+    def body(i):
+        barrier.wait()  # waiting releases the GIL, so both threads get here
+        start = time.perf_counter()
+        work(i)
+        spans[i] = (start, time.perf_counter())
+
+    run_threads(2, body)
     return spans
 
 
@@ -94,23 +103,14 @@ def test_threads_sharing_one_workspace_take_turns():
     # thread's feed, run and fetch see consistent blobs (names are per thread).
     op_defs = [core.CreateOperator("BooleanMask", ["data%d" % i, "mask%d" % i], ["out%d" % i]) for i in range(4)]
     ws = C.workspace()
-    errors = []
 
     def body(i):
-        try:
-            for n in range(1, 200):
-                ws.feed_blob("data%d" % i, np.arange(n, dtype=np.int64) + i)
-                ws.feed_blob("mask%d" % i, np.arange(n) % 2 == 1)
-                ws.run_operator_once(op_defs[i].SerializeToString())
-                np.testing.assert_array_equal(ws.fetch_blob("out%d" % i), np.arange(1, n, 2) + i)
-        except Exception as error:
-            errors.append(error)
+        for n in range(1, 200):
+            ws.feed_blob("data%d" % i, np.arange(n, dtype=np.int64) + i)
+            ws.feed_blob("mask%d" % i, np.arange(n) % 2 == 1)
+            ws.run_operator_once(op_defs[i].SerializeToString())
+            np.testing.assert_array_equal(ws.fetch_blob("out%d" % i), np.arange(1, n, 2) + i)
 
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    run_threads(4, body)
     assert set(workspace.Blobs()) >= {"out0", "out1", "out2", "out3"}
 

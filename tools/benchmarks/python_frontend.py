@@ -67,15 +67,20 @@ def small_inputs():
     return data, mask
 
 
-def bench_small(calls, repeats):
-    data, mask = small_inputs()
+def prepared_net(label, data, mask):
+    """An empty workspace holding data and mask, and a created one-operator BooleanMask net; its name."""
     workspace.ResetWorkspace()
     workspace.FeedBlob("data", data)
     workspace.FeedBlob("mask", mask)
-    net = core.Net("small")
+    net = core.Net(label)
     net.BooleanMask(["data", "mask"], ["masked"])
     workspace.CreateNet(net)
-    name = net.Name()
+    return net.Name()
+
+
+def bench_small(calls, repeats):
+    data, mask = small_inputs()
+    name = prepared_net("small", data, mask)
     op = core.CreateOperator("BooleanMask", ["data", "mask"], ["masked"])
     op_bytes = op.SerializeToString()
 
@@ -102,13 +107,7 @@ def bench_large(n, repeats):
     rng = np.random.default_rng(0)
     data = rng.standard_normal(n, dtype=np.float32)
     mask = rng.random(n) < 0.5
-    workspace.ResetWorkspace()
-    workspace.FeedBlob("data", data)
-    workspace.FeedBlob("mask", mask)
-    net = core.Net("large")
-    net.BooleanMask(["data", "mask"], ["masked"])
-    workspace.CreateNet(net)
-    name = net.Name()
+    name = prepared_net("large", data, mask)
 
     def end_to_end():
         workspace.FeedBlob("data", data)
