@@ -545,6 +545,8 @@ PYBIND11_MODULE(_caffe2_mask, m) {
       "A workspace: named blobs and nets. Independent of the process-wide table unless obtained from "
       "it with workspace(name); every method holds the workspace for the call.");
   workspace.def(py::init<>());
+  // Caffe2's C.Workspace.current: the current workspace of the table.
+  workspace.def_property_readonly_static("current", [](const py::object&) { return CurrentHandle(); });
 
   BindBoth(m, workspace, "feed_blob", "feed_blob", &FeedBlob, py::arg("name"), py::arg("array"));
   BindBoth(m, workspace, "fetch_blob", "fetch_blob", &FetchBlob, py::arg("name"));

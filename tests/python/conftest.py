@@ -8,6 +8,9 @@ import pytest
 
 try:
     from caffe2.python import workspace
+    # Loads the hypothesis profiles (CAFFE2_HYPOTHESIS_PROFILE; none keeps an example database) for
+    # every test file, also those that use hypothesis without this module.
+    import caffe2.python.hypothesis_test_util  # noqa: F401
 except ImportError as error:  # a clear message instead of a collection error in every file
     raise pytest.UsageError(
         "cannot import caffe2.python ({}): build the project and run with "

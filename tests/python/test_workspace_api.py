@@ -28,6 +28,7 @@ def test_workspace_table():
     assert workspace.Blobs() == []
     workspace.SwitchWorkspace("other")
     assert workspace.Blobs() == ["b"]
+    assert workspace.C.Workspace.current.blobs() == ["b"] and workspace.C.workspace("default").blobs() == []
     workspace.ResetWorkspace()
 
 
