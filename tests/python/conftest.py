@@ -4,7 +4,14 @@ The tests import the caffe2 package from the build tree: ctest runs them with
 PYTHONPATH=<build>/python and Debian's /usr/bin/python3 (see python/CMakeLists.txt). By hand:
     PYTHONPATH=build/python /usr/bin/python3 -m pytest tests/python -q
 """
+import os
+import tempfile
+
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# Hypothesis caches data (its unicode tables) in ./.hypothesis; keep it out of the source tree.
+set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "caffe2_mask_hypothesis"))
 
 try:
     from caffe2.python import workspace
