@@ -11,7 +11,8 @@
    alone, against NumPy x[mask] and x[np.where(mask)[0]], and FeedBlob / FetchBlob against a
    same-size NumPy copy (np.copyto, i.e. memcpy).
 
-Timings are the median of several repeats; the per-call figures divide a timed loop by its count.
+Each figure is given as the minimum and the median of several repeats; the per-call figures divide a
+timed loop by its count.
 """
 import argparse
 import os
@@ -31,23 +32,25 @@ except ImportError:
 
 
 def per_call_ns(fn, calls, repeats):
-    """Median over `repeats` of the mean time of one call in a loop of `calls`, in nanoseconds."""
+    """(min, median) over `repeats` of the mean time of one call in a loop of `calls`, in ns. On a
+    loaded machine the minimum is the least disturbed figure."""
     samples = []
     for _ in range(repeats):
         start = time.perf_counter_ns()
         for _ in range(calls):
             fn()
         samples.append((time.perf_counter_ns() - start) / calls)
-    return statistics.median(samples)
+    return min(samples), statistics.median(samples)
 
 
 def once_ms(fn, repeats):
+    """(min, median) over `repeats` of one call, in ms."""
     samples = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(samples)
+    return min(samples), statistics.median(samples)
 
 
 def cpu_model():
@@ -85,8 +88,8 @@ def bench_small(calls, repeats):
     op_bytes = op.SerializeToString()
 
     rows = []
-    cpp_ns = workspace.BenchmarkNet(name, 1000, calls * repeats, False)[0] * 1e6
-    rows.append(("RunNet, measured inside C++ (BenchmarkNet)", cpp_ns))
+    cpp_ns = [workspace.BenchmarkNet(name, 1000, calls, False)[0] * 1e6 for _ in range(repeats)]
+    rows.append(("RunNet, measured inside C++ (BenchmarkNet)", (min(cpp_ns), statistics.median(cpp_ns))))
     rows.append(("workspace.RunNet(name)", per_call_ns(lambda: workspace.RunNet(name), calls, repeats)))
     rows.append(("C.run_net(name) (the extension directly)", per_call_ns(lambda: C.run_net(name), calls, repeats)))
     rows.append(("workspace.RunOperatorOnce(prepared bytes)",
@@ -115,22 +118,24 @@ def bench_large(n, repeats):
         workspace.RunNet(name)
         return workspace.FetchBlob("masked")
 
-    np.testing.assert_array_equal(end_to_end(), data[mask])
+    expected = data[mask]
+    np.testing.assert_array_equal(end_to_end(), expected)
     copy_target = np.empty_like(data)
     rows = [
         ("FeedBlob(data) + FeedBlob(mask) + RunNet + FetchBlob", once_ms(end_to_end, repeats)),
         ("  FeedBlob(data), 64 MiB", once_ms(lambda: workspace.FeedBlob("data", data), repeats)),
         ("  FeedBlob(mask), 16 MiB of bool", once_ms(lambda: workspace.FeedBlob("mask", mask), repeats)),
         ("  RunNet", once_ms(lambda: workspace.RunNet(name), repeats)),
-        ("  FetchBlob(masked), ~32 MiB", once_ms(lambda: workspace.FetchBlob("masked"), repeats)),
+        ("  FetchBlob(masked), {:.1f} MiB".format(expected.nbytes / 2**20),
+         once_ms(lambda: workspace.FetchBlob("masked"), repeats)),
         ("NumPy x[mask]", once_ms(lambda: data[mask], repeats)),
         ("NumPy x[np.where(mask)[0]]", once_ms(lambda: data[np.where(mask)[0]], repeats)),
         ("np.copyto of the 64 MiB data (memcpy)", once_ms(lambda: np.copyto(copy_target, data), repeats)),
-        ("np.copyto of 32 MiB (memcpy, FetchBlob's size)",
-         once_ms(lambda: np.copyto(copy_target[:n // 2], data[:n // 2]), repeats)),
-        # FetchBlob returns a new array, so its pages are touched for the first time: compare with
-        # NumPy's own allocate-and-copy of the same size.
-        ("np.copy of 32 MiB (new array + memcpy)", once_ms(lambda: np.copy(data[:n // 2]), repeats)),
+        ("np.copyto of FetchBlob's bytes (memcpy)",
+         once_ms(lambda: np.copyto(copy_target[:expected.size], expected), repeats)),
+        # FetchBlob returns a new array, whose pages may be touched for the first time: compare with
+        # NumPy's own allocate-and-copy of the same array.
+        ("np.copy of FetchBlob's result (new array + memcpy)", once_ms(lambda: np.copy(expected), repeats)),
     ]
     if torch is not None:
         td, tm = torch.from_numpy(data), torch.from_numpy(mask)
@@ -148,12 +153,13 @@ def main():
         cpu_model(), os.cpu_count(), *os.getloadavg()))
     print("Python {}, NumPy {}, PyTorch {}".format(
         platform.python_version(), np.__version__, torch.__version__ if torch else "not installed"))
-    print("\nPer call, 8-element float32 data and bool mask (ns, median of {} x {} calls):".format(repeats, calls))
-    for label, ns in bench_small(calls, repeats):
-        print("  {:<50} {:>9.0f}".format(label, ns))
-    print("\n16M float32, mask density 0.5 (ms, median of {} runs):".format(repeats))
-    for label, ms in bench_large(1 << 24, repeats):
-        print("  {:<52} {:>8.2f}".format(label, ms))
+    print("\nPer call, 8-element float32 data and bool mask (ns; min and median of {} loops of {} calls):"
+          .format(repeats, calls))
+    for label, (best, median) in bench_small(calls, repeats):
+        print("  {:<50} {:>9.0f} {:>9.0f}".format(label, best, median))
+    print("\n16M float32, mask density 0.5 (ms; min and median of {} runs):".format(repeats))
+    for label, (best, median) in bench_large(1 << 24, repeats):
+        print("  {:<54} {:>8.2f} {:>8.2f}".format(label, best, median))
 
 
 if __name__ == "__main__":
