@@ -187,12 +187,19 @@ void FeedBlob(const HandlePtr& handle, const std::string& name, py::array array)
   array = py::array::ensure(array, py::array::c_style);
   if (!array) throw py::error_already_set();
   std::vector<int64_t> dims(array.shape(), array.shape() + array.ndim());
+  // Validate first: a feed the tensor limits refuse must leave the blob as it was, and Resize would
+  // already have given up the blob's storage before the allocation was refused.
+  const int64_t numel = CheckedNumel(dims, "FeedBlob array");
+  const int64_t max_bytes = GetTensorLimits().max_bytes;
+  CAFFE_ENFORCE_LE(numel, max_bytes / static_cast<int64_t>(meta.itemsize()), "FeedBlob '", name, "': the ",
+                   meta.name(), " array ", ShapeString(dims), " needs ", numel * static_cast<int64_t>(meta.itemsize()),
+                   " bytes, more than the limit of ", max_bytes, " bytes");
 
   WorkspaceLock lock(handle);
   Tensor* tensor = BlobGetMutableTensor(lock.ws().CreateBlob(name));
   tensor->Resize(dims);
   void* dst = tensor->raw_mutable_data(meta);
-  const int64_t n = tensor->numel();
+  const int64_t n = numel;
   if (is_string) {
     auto* strings = static_cast<std::string*>(dst);
     auto* const* items = static_cast<PyObject* const*>(array.data());

@@ -128,9 +128,17 @@ def test_fetch_errors():
 def test_tensor_limits_apply_to_feeds():
     limits = workspace.GetLimits()
     try:
-        workspace.SetLimits(max_bytes=1024)
-        with pytest.raises(RuntimeError, match="more than the limit of 1024 bytes"):
+        workspace.FeedBlob("kept", np.arange(4, dtype=np.float32))
+        workspace.SetLimits(max_bytes=1024, max_rank=3)
+        with pytest.raises(RuntimeError, match="needs 4000 bytes, more than the limit of 1024 bytes"):
             workspace.FeedBlob("big", np.zeros(1000, np.float32))
+        assert not workspace.HasBlob("big")
+        # A refused feed leaves the blob it would have replaced as it was.
+        with pytest.raises(RuntimeError, match="more than the limit"):
+            workspace.FeedBlob("kept", np.zeros(1000, np.float32))
+        with pytest.raises(RuntimeError, match="more dims than the rank limit"):
+            workspace.FeedBlob("kept", np.zeros((1, 1, 1, 1), np.float32))
+        np.testing.assert_array_equal(workspace.FetchBlob("kept"), [0, 1, 2, 3])
         workspace.FeedBlob("small", np.zeros(256, np.float32))
     finally:
         workspace.SetLimits(**limits)
