@@ -124,7 +124,7 @@ class TestBooleanMaskLengths(serial.SerializedTestCase):
 
 
 class TestBooleanUnmask(serial.SerializedTestCase):
-    @given(n=hu.dims(1, 12), pieces=hu.dims(1, 4), inner=st.lists(hu.dims(1, 3), max_size=2),
+    @serial.given(n=hu.dims(1, 12), pieces=hu.dims(1, 4), inner=st.lists(hu.dims(1, 3), max_size=2),
            dtype=st.sampled_from(ALL_DTYPES), seed=st.integers(0, 2**31 - 1), **hu.gcs)
     def test_merges_pairs(self, n, pieces, inner, dtype, seed, gc, dc):
         rng = np.random.default_rng(seed)
