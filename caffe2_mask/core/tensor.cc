@@ -224,4 +224,8 @@ std::string Tensor::DebugString() const {
   return MakeString("Tensor<", meta_.name(), ">", ShapeString(dims_));
 }
 
+namespace detail {
+CAFFE2_MASK_DEFINE_RUNTIME_TYPE(Tensor)
+}  // namespace detail
+
 }  // namespace caffe2

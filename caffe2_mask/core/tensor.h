@@ -168,6 +168,7 @@ template <>
 struct TypeNameOf<Tensor> {
   static const char* Name() { return "Tensor"; }
 };
+CAFFE2_MASK_DECLARE_RUNTIME_TYPE(Tensor)
 }  // namespace detail
 
 }  // namespace caffe2

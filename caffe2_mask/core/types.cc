@@ -30,6 +30,18 @@ const char* DemangledName(const std::type_info& info) {
 void ThrowNotSupportedForType(const char* what, const char* type_name) {
   CAFFE_THROW("type ", type_name, " does not support ", what);
 }
+
+CAFFE2_MASK_DEFINE_RUNTIME_TYPE(float)
+CAFFE2_MASK_DEFINE_RUNTIME_TYPE(double)
+CAFFE2_MASK_DEFINE_RUNTIME_TYPE(float16)
+CAFFE2_MASK_DEFINE_RUNTIME_TYPE(int8_t)
+CAFFE2_MASK_DEFINE_RUNTIME_TYPE(int16_t)
+CAFFE2_MASK_DEFINE_RUNTIME_TYPE(int32_t)
+CAFFE2_MASK_DEFINE_RUNTIME_TYPE(int64_t)
+CAFFE2_MASK_DEFINE_RUNTIME_TYPE(uint8_t)
+CAFFE2_MASK_DEFINE_RUNTIME_TYPE(uint16_t)
+CAFFE2_MASK_DEFINE_RUNTIME_TYPE(bool)
+CAFFE2_MASK_DEFINE_RUNTIME_TYPE(std::string)
 }  // namespace detail
 
 namespace {

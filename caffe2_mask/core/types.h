@@ -97,20 +97,46 @@ void Destroy(void* ptr, size_t n) {
   for (size_t i = 0; i < n; ++i) typed[i].~T();
 }
 
+// The one TypeMetaData of T in this module; its own address is the type's identity.
+template <typename T>
+const TypeMetaData* ModuleTypeMetaData() {
+  constexpr bool kPlainBytes = std::is_trivially_copyable_v<T>;
+  static const TypeMetaData data = {&data,
+                                    sizeof(T),
+                                    TypeNameOf<T>::Name(),
+                                    kPlainBytes ? nullptr : &PlacementNew<T>,
+                                    kPlainBytes ? nullptr : &Copy<T>,
+                                    kPlainBytes ? nullptr : &Destroy<T>};
+  return &data;
+}
+
 template <typename T>
 struct TypeMetaFor {
-  static constexpr char id_anchor = 0;
-  static const TypeMetaData* Data() {
-    constexpr bool kPlainBytes = std::is_trivially_copyable_v<T>;
-    static const TypeMetaData data = {&id_anchor,
-                                      sizeof(T),
-                                      TypeNameOf<T>::Name(),
-                                      kPlainBytes ? nullptr : &PlacementNew<T>,
-                                      kPlainBytes ? nullptr : &Copy<T>,
-                                      kPlainBytes ? nullptr : &Destroy<T>};
-    return &data;
-  }
+  static const TypeMetaData* Data() { return ModuleTypeMetaData<T>(); }
 };
+
+// A dtype's identity must be one per process, also across modules built with hidden visibility
+// (pybind11 extensions, operator libraries loaded at run time), where an inline function-local static
+// exists once per module. The runtime's own types therefore take their TypeMetaData from the runtime
+// library: Data() is declared here, exported, and defined once in types.cc (tensor.cc for Tensor).
+#define CAFFE2_MASK_DECLARE_RUNTIME_TYPE(T) \
+  template <>                               \
+  __attribute__((visibility("default"))) const TypeMetaData* TypeMetaFor<T>::Data();
+#define CAFFE2_MASK_DEFINE_RUNTIME_TYPE(T) \
+  template <>                              \
+  const TypeMetaData* TypeMetaFor<T>::Data() { return ModuleTypeMetaData<T>(); }
+CAFFE2_MASK_DECLARE_RUNTIME_TYPE(float)
+CAFFE2_MASK_DECLARE_RUNTIME_TYPE(double)
+CAFFE2_MASK_DECLARE_RUNTIME_TYPE(float16)
+CAFFE2_MASK_DECLARE_RUNTIME_TYPE(int8_t)
+CAFFE2_MASK_DECLARE_RUNTIME_TYPE(int16_t)
+CAFFE2_MASK_DECLARE_RUNTIME_TYPE(int32_t)
+CAFFE2_MASK_DECLARE_RUNTIME_TYPE(int64_t)
+CAFFE2_MASK_DECLARE_RUNTIME_TYPE(uint8_t)
+CAFFE2_MASK_DECLARE_RUNTIME_TYPE(uint16_t)
+CAFFE2_MASK_DECLARE_RUNTIME_TYPE(bool)
+CAFFE2_MASK_DECLARE_RUNTIME_TYPE(std::string)
+
 }  // namespace detail
 
 // A dtype descriptor. Default-constructed, it is "no type yet".
