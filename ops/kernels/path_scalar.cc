@@ -52,9 +52,7 @@ inline uint64_t PathBits64(const bool* mask) {
 }  // namespace
 
 const PathKernels& ScalarKernels() {
-  static constexpr PathKernels kTable = {&PathCountTrue,      &CompactGenericEntry,  &ExpandGeneric,
-                                         &UnmaskCheckGeneric, &UnmaskScatterGeneric, &SegmentCount32, &SegmentCount64, &FillGeneric,
-                                         &MaskRowGeneric};
+  static constexpr PathKernels kTable = MakePathKernels(&CompactGenericEntry, &ExpandGeneric, &UnmaskScatterGeneric);
   return kTable;
 }
 
