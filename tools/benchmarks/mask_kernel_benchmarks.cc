@@ -8,13 +8,16 @@
 // and cached.
 //
 // Names: <kernel>/<shape>/<density or mode>/<path>/<threads>, threads = "t1" (threshold forced high)
-// or "tN" (threshold forced to 0, N = omp_get_max_threads()).
+// or "tN" (threshold forced to 0, N = omp_get_max_threads()). `--cpu_path=avx2` (or scalar, avx512)
+// times the suite on that path instead of the best one; the context names the CPU model, its vector
+// features and whether the AVX-512 path can run here.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -458,8 +461,42 @@ void RegisterStreamingSweep() {
   }
 }
 
-void RegisterAll() {
-  const CpuPath best = ActivePath();
+// The CPU this ran on, for the benchmark's context: the model name from /proc/cpuinfo, and the
+// instruction-set features the paths care about.
+std::string CpuModel() {
+  std::FILE* f = std::fopen("/proc/cpuinfo", "r");
+  if (!f) return "unknown";
+  char line[512];
+  std::string model = "unknown";
+  while (std::fgets(line, sizeof line, f)) {
+    const std::string l = line;
+    if (l.rfind("model name", 0) == 0) {
+      const size_t colon = l.find(':');
+      if (colon != std::string::npos) model = l.substr(colon + 2, l.size() - colon - 3);  // drop ": " and '\n'
+      break;
+    }
+  }
+  std::fclose(f);
+  return model;
+}
+
+std::string CpuFeatureList() {
+  std::string list;
+  __builtin_cpu_init();
+  const auto add = [&](const char* name, bool present) {
+    if (present) list += (list.empty() ? "" : " ") + std::string(name);
+  };
+  add("avx2", __builtin_cpu_supports("avx2"));
+  add("bmi2", __builtin_cpu_supports("bmi2"));
+  add("avx512f", __builtin_cpu_supports("avx512f"));
+  add("avx512bw", __builtin_cpu_supports("avx512bw"));
+  add("avx512vl", __builtin_cpu_supports("avx512vl"));
+  add("avx512vbmi2", __builtin_cpu_supports("avx512vbmi2"));
+  add("avx512vpopcntdq", __builtin_cpu_supports("avx512vpopcntdq"));
+  return list.empty() ? "baseline x86-64 only" : list;
+}
+
+void RegisterAll(CpuPath best) {
   const Config t1{best, false}, tn{best, true};
   const double kDensities[] = {0.1, 0.5, 0.9, 1.0, 0.0};
 
@@ -525,13 +562,49 @@ void RegisterAll() {
 }  // namespace caffe2::kernels::bench
 
 int main(int argc, char** argv) {
+  using caffe2::kernels::CpuPath;
+  // --cpu_path=scalar|avx2|avx512: the path of the suite's cases (default: the best this CPU runs);
+  // the 1-D BooleanMask cases run every path regardless. Removed from argv before Google Benchmark
+  // parses its own flags.
+  CpuPath path = caffe2::kernels::ActivePath();
+  int kept_args = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const std::string prefix = "--cpu_path=";
+    if (arg.rfind(prefix, 0) != 0) {
+      argv[kept_args++] = argv[i];
+      continue;
+    }
+    const std::string name = arg.substr(prefix.size());
+    bool known = false;
+    for (CpuPath p : {CpuPath::kScalar, CpuPath::kAVX2, CpuPath::kAVX512})
+      if (name == caffe2::kernels::CpuPathName(p)) {
+        path = p;
+        known = true;
+      }
+    if (!known) {
+      std::fprintf(stderr, "unknown --cpu_path '%s' (scalar, avx2, avx512)\n", name.c_str());
+      return 1;
+    }
+    if (!caffe2::kernels::PathSupported(path)) {
+      std::fprintf(stderr, "--cpu_path=%s: this CPU cannot run that path (%s)\n", name.c_str(),
+                   caffe2::kernels::bench::CpuFeatureList().c_str());
+      return 1;
+    }
+  }
+  argc = kept_args;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::AddCustomContext("cpu_path", caffe2::kernels::CpuPathName(caffe2::kernels::ActivePath()));
+  benchmark::AddCustomContext("cpu_path", caffe2::kernels::CpuPathName(path));
+  benchmark::AddCustomContext("cpu_model", caffe2::kernels::bench::CpuModel());
+  benchmark::AddCustomContext("cpu_features", caffe2::kernels::bench::CpuFeatureList());
+  benchmark::AddCustomContext("avx512_path", caffe2::kernels::PathSupported(CpuPath::kAVX512)
+                                                 ? "available"
+                                                 : "absent: this CPU lacks AVX-512F/BW, its cases are skipped");
   benchmark::AddCustomContext("omp_max_threads", std::to_string(omp_get_max_threads()));
   benchmark::AddCustomContext("streaming_threshold_bytes",
                               std::to_string(caffe2::kernels::StreamingThresholdBytes()));
-  caffe2::kernels::bench::RegisterAll();
+  caffe2::kernels::bench::RegisterAll(path);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
