@@ -411,10 +411,10 @@ void FillGeneric(void* dst, int64_t count, int64_t item_bytes, const void* item)
 //       packs the kept items of src to out + k*S (and their indices first_index + j to idx + k);
 //       kFits: a whole-vector store at k is known to stay inside out, else exactly popcount(c) items
 //       are written. Returns popcount(c).
-//   int ExpandGroup<S, kWhole>(packed, c, dst)
-//       dst lane j = next packed item if bit j of c, else 0; kWhole: a whole-vector load at packed is
-//       known to stay inside the packed array, else exactly popcount(c) items are read. Returns
-//       popcount(c).
+//   int ExpandGroup<S>(packed, c, whole, dst)
+//       dst lane j = next packed item if bit j of c, else 0; whole: a whole-vector load at packed is
+//       known to stay inside the packed array, else exactly popcount(c) items are read (a run-time
+//       flag, so the compiler selects only the load and shares the rest). Returns popcount(c).
 //   Vec ExpandInto<S>(acc, c, src)
 //       acc with lane j (bit j of c set) replaced by the next item of src; reads exactly popcount(c).
 //   void Unmask2Group<S, kFull>(c, src0, src1, dst)
@@ -547,8 +547,7 @@ void ExpandVec(const char* packed, const bool* mask, int64_t n, char* out) {
       for (int g = 0; g < G::kGroups; ++g) {
         const uint32_t c = G::Bits(bits, g);
         char* dst = out + (i + g * G::kItems) * S;
-        k += k + G::kItems <= kend ? Isa::template ExpandGroup<S, true>(packed + k * S, c, dst)
-                                   : Isa::template ExpandGroup<S, false>(packed + k * S, c, dst);
+        k += Isa::template ExpandGroup<S>(packed + k * S, c, k + G::kItems <= kend, dst);
       }
     }
     for (; i < b1; ++i) {

@@ -142,12 +142,12 @@ struct Avx2 {
   }
 
   // The next pc packed items, spread to the set lanes by vpermd, the other lanes zeroed.
-  template <int S, bool kWhole>
-  static int ExpandGroup(const char* packed, uint32_t c, char* dst) {
+  template <int S>
+  static int ExpandGroup(const char* packed, uint32_t c, bool whole, char* dst) {
     const uint32_t lanes = S == 4 ? c : kDup4[c];
     const int pc = _mm_popcnt_u32(c);
-    const __m256i v = kWhole ? Load256(packed)
-                             : _mm256_maskload_epi32(reinterpret_cast<const int*>(packed), PrefixMask(pc * (S / 4)));
+    const __m256i v = whole ? Load256(packed)
+                            : _mm256_maskload_epi32(reinterpret_cast<const int*>(packed), PrefixMask(pc * (S / 4)));
     const __m256i spread = _mm256_permutevar8x32_epi32(v, LutVector(kExpandLut, lanes));
     Store256(dst, _mm256_and_si256(spread, LaneMask(lanes)));
     return pc;

@@ -173,12 +173,12 @@ struct Avx512 {
     return pc;
   }
 
-  // Plain load while a whole vector of packed rows remains (kWhole), else a masked (fault-free) load
+  // Plain load while a whole vector of packed rows remains (whole), else a masked (fault-free) load
   // of exactly the pc rows this group consumes; vpexpandd/q spreads them to the set lanes.
-  template <int S, bool kWhole>
-  static int ExpandGroup(const char* packed, uint32_t c, char* dst) {
+  template <int S>
+  static int ExpandGroup(const char* packed, uint32_t c, bool whole, char* dst) {
     const int pc = __builtin_popcount(c);
-    const __m512i v = kWhole ? Load512(packed) : MaskzLoad<S>(Prefix(pc), packed);
+    const __m512i v = whole ? Load512(packed) : MaskzLoad<S>(Prefix(pc), packed);
     Store512(dst, ExpandMerge<S>(_mm512_setzero_si512(), c, v));
     return pc;
   }
