@@ -1,7 +1,7 @@
 // Internal: the kernel bodies every path shares, compiled once per path with that path's flags.
 //
 // Include this INSIDE `namespace caffe2::kernels::detail { namespace { ... } }` of a path translation
-// unit (which also includes item_word.h and path_kernels.h), after it has declared
+// unit (which also includes item_word.h, path_kernels.h and streaming.h), after it has declared
 //   int64_t PathCountTrue(const bool* mask, int64_t n);   // true bytes in mask[0, n)
 //   uint64_t PathBits64(const bool* mask);                 // 64 mask bytes -> bit j = mask[j]
 // The vector paths (AVX2, AVX-512) also instantiate the block loops at the end of this file with their
@@ -42,16 +42,20 @@ inline void CopyRow(char* d, const char* s, int64_t rb) {
   memcpy(d + rb - W, b, W);
 }
 
-// Copies bytes >= 32. Short runs (the common case for random masks over mid-size rows) inline with
-// 32-byte moves; long ones call memcpy, which is at memory speed.
+// Copies bytes >= 32 (no overlap) with fixed-size moves, forward, the last one overlapping its
+// predecessor: 64-byte moves (one AVX-512 register, two AVX2 ones) from 64 bytes on, 32-byte ones
+// below. No call to memcpy, on purpose: for the 1-8 KiB runs of kept rows that large-row compaction
+// copies, glibc 2.36 on the AVX-512 machine (rep_movsb_threshold 2112 bytes) spent most of the time in
+// `rep movsb` start-up and in its size dispatch (docs/performance.md, "Large rows").
 inline void CopyRun(char* d, const char* s, int64_t bytes) {
-  if (bytes > 512) {
-    memcpy(d, s, bytes);
+  constexpr int64_t W = 64;
+  if (bytes < W) {
+    if (bytes > 32) memcpy(d, s, 32);
+    memcpy(d + bytes - 32, s + bytes - 32, 32);
     return;
   }
-  int64_t off = 0;
-  for (; off + 32 < bytes; off += 32) memcpy(d + off, s + off, 32);
-  memcpy(d + bytes - 32, s + bytes - 32, 32);
+  for (int64_t off = 0; off + W < bytes; off += W) memcpy(d + off, s + off, W);
+  memcpy(d + bytes - W, s + bytes - W, W);
 }
 
 // First position in [i, n) whose mask value is `value`, or n. 64 positions per step.
@@ -88,22 +92,41 @@ int64_t CompactSmall(const char* data, const bool* mask, int64_t n, int64_t rb, 
   return k;
 }
 
-// Rows of >= 128 bytes: copy each run of consecutive true rows at once; false rows are never read.
-template <bool kIdx>
+// Asks for the lines of [p, p + bytes), at most kMaxPrefetchBytes of them, to be brought into the cache.
+constexpr int64_t kMaxPrefetchBytes = 4096;
+inline void PrefetchBytes(const char* p, int64_t bytes) {
+  const int64_t limit = Min64(bytes, kMaxPrefetchBytes);
+  for (int64_t off = 0; off < limit; off += 64) __builtin_prefetch(p + off);
+}
+
+// Rows of >= 64 bytes: copy each run of consecutive true rows at once; false rows are never read.
+// `copy` is CopyRun (ordinary stores) or StreamCopy (streaming stores, for outputs too large to stay
+// cached; the caller fences). The next run is found before the current one is copied and its first
+// 4 KiB prefetched: runs of kept rows start at places the hardware prefetcher cannot predict (a
+// skipped gap breaks its stream), so without this every run starts with a full memory latency.
+template <bool kIdx, class Copy>
 int64_t CompactRuns(const char* data, const bool* mask, int64_t n, int64_t rb, char* out, int64_t* idx,
-                    int64_t base) {
+                    int64_t base, Copy copy) {
   int64_t k = 0;
-  for (int64_t i = 0;;) {
-    const int64_t s = FindNext(mask, i, n, true);
-    if (s >= n) break;
-    const int64_t e = FindNext(mask, s + 1, n, false);
-    CopyRun(out + k * rb, data + s * rb, (e - s) * rb);
+  int64_t s = FindNext(mask, 0, n, true);
+  int64_t e = s < n ? FindNext(mask, s + 1, n, false) : n;
+  while (s < n) {
+    const int64_t next_s = FindNext(mask, e, n, true);
+    const int64_t next_e = next_s < n ? FindNext(mask, next_s + 1, n, false) : n;
+    if (next_s < n) PrefetchBytes(data + next_s * rb, (next_e - next_s) * rb);
+    copy(out + k * rb, data + s * rb, (e - s) * rb);
     if (kIdx)
       for (int64_t r = s; r < e; ++r) idx[k + (r - s)] = base + r;
     k += e - s;
-    i = e;
+    s = next_s;
+    e = next_e;
   }
   return k;
+}
+template <bool kIdx>
+int64_t CompactRuns(const char* data, const bool* mask, int64_t n, int64_t rb, char* out, int64_t* idx,
+                    int64_t base) {
+  return CompactRuns<kIdx>(data, mask, n, rb, out, idx, base, CopyRun);
 }
 
 // Rows of 64..255 bytes: per counted block, the branch-free loop (every row stored to slot k with one
@@ -156,10 +179,15 @@ int64_t CompactGeneric(const char* data, const bool* mask, int64_t n, int64_t rb
   return CompactRuns<kIdx>(data, mask, n, rb, out, idx, base);
 }
 
+// `stream`: the caller asks for streaming stores (a large output); they are used for rows of at least
+// kMinStreamedCompactRowBytes, whose runs are long enough for whole-line streaming to pay.
 inline int64_t CompactGenericEntry(const void* data, const bool* mask, int64_t n, int64_t rb, void* out,
-                                   int64_t* idx, int64_t base) {
+                                   int64_t* idx, int64_t base, bool stream) {
   const char* d = static_cast<const char*>(data);
   char* o = static_cast<char*>(out);
+  if (stream && rb >= kMinStreamedCompactRowBytes)
+    return idx ? CompactRuns<true>(d, mask, n, rb, o, idx, base, StreamCopy)
+               : CompactRuns<false>(d, mask, n, rb, o, idx, base, StreamCopy);
   return idx ? CompactGeneric<true>(d, mask, n, rb, o, idx, base)
              : CompactGeneric<false>(d, mask, n, rb, o, idx, base);
 }
@@ -304,35 +332,55 @@ void UnmaskScatterGeneric(const bool* const* masks, const void* const* values, i
 // ---------------------------------------------------------------------------------------------------
 // BooleanMaskLengths
 // ---------------------------------------------------------------------------------------------------
-// Short segments (the usual case: a few to a few hundred positions) are counted inline, a popcount
-// per 8 mask bytes (each byte is 0 or 1, so the word's popcount is its count of true bytes); long ones
-// take the path's wide byte-sum count.
+// Counting each segment with its own loop costs a loop exit (a mispredicted branch on random lengths)
+// per segment: ~20 ns, far more than its ~100 mask bytes take to read. Instead the mask is turned into
+// bits, 64 positions per word (PathBits64: one or two vector instructions), one chunk at a time, with
+// the running count of true positions at every word start (a prefix sum). With P(x) = true positions
+// in [0, x), segment [b, e) holds P(e) - P(b), and P(e) is the word's prefix plus the popcount of the
+// word's bits below e: a fixed handful of instructions per segment whatever its length, and one pass
+// over the mask at the speed of PathBits64.
+constexpr int64_t kSegmentChunkWords = 512;  // 32 Ki positions per chunk: 4 KiB of bits + 4 KiB of prefixes
+
 template <typename L>
-void SegmentCountGeneric(const L* lengths, int64_t s0, int64_t s1, const bool* mask, L* out) {
-  const bool* m = mask;
-  for (int64_t s = s0; s < s1; ++s) {
-    const int64_t len = lengths[s];
-    int64_t c = 0;
-    if (len >= 256) {
-      c = PathCountTrue(m, len);
-    } else {
-      int64_t j = 0;
-      for (; j + 8 <= len; j += 8) {
-        uint64_t w;
-        memcpy(&w, m + j, 8);
-        c += Popcount64(w);
-      }
-      for (; j < len; ++j) c += m[j];
+void SegmentCountGeneric(const L* lengths, int64_t s0, int64_t s1, const bool* mask, int64_t mask_len, L* out) {
+  // Chunk [c0, c1) of the mask: bits[w] = positions c0 + 64w .. +63, prefix[w] = P(c0 + 64w). One
+  // entry past the last word (bits 0, prefix P(c1)) answers P(c1) when c1 - c0 is a multiple of 64.
+  uint64_t bits[kSegmentChunkWords + 1];
+  int64_t prefix[kSegmentChunkWords + 1];
+  int64_t c0 = 0, c1 = 0, total = 0;  // total = P(c1)
+  bits[0] = 0;
+  prefix[0] = 0;
+  auto next_chunk = [&] {
+    c0 = c1;
+    c1 = Min64(mask_len, c0 + 64 * kSegmentChunkWords);
+    const int64_t words = (c1 - c0 + 63) / 64;
+    for (int64_t w = 0; w < words; ++w) {
+      const int64_t p = c0 + 64 * w;
+      bits[w] = Bits(mask + p, Min64(64, c1 - p));
+      prefix[w] = total;
+      total += Popcount64(bits[w]);
     }
-    out[s] = static_cast<L>(c);
-    m += len;
+    bits[words] = 0;
+    prefix[words] = total;
+  };
+  int64_t end = 0, count_before = 0;  // count_before = P(start of segment s)
+  for (int64_t s = s0; s < s1; ++s) {
+    end += lengths[s];
+    while (end > c1) next_chunk();  // the lengths sum to mask_len, so this stops at the mask's end
+    const int64_t off = end - c0;
+    const uint64_t below = (uint64_t{1} << (off & 63)) - 1;
+    const int64_t count_end = prefix[off >> 6] + Popcount64(bits[off >> 6] & below);
+    out[s] = static_cast<L>(count_end - count_before);
+    count_before = count_end;
   }
 }
-void SegmentCount32(const int32_t* lengths, int64_t s0, int64_t s1, const bool* mask, int32_t* out) {
-  SegmentCountGeneric<int32_t>(lengths, s0, s1, mask, out);
+void SegmentCount32(const int32_t* lengths, int64_t s0, int64_t s1, const bool* mask, int64_t mask_len,
+                    int32_t* out) {
+  SegmentCountGeneric<int32_t>(lengths, s0, s1, mask, mask_len, out);
 }
-void SegmentCount64(const int64_t* lengths, int64_t s0, int64_t s1, const bool* mask, int64_t* out) {
-  SegmentCountGeneric<int64_t>(lengths, s0, s1, mask, out);
+void SegmentCount64(const int64_t* lengths, int64_t s0, int64_t s1, const bool* mask, int64_t mask_len,
+                    int64_t* out) {
+  SegmentCountGeneric<int64_t>(lengths, s0, s1, mask, mask_len, out);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -521,14 +569,14 @@ int64_t CompactVec(const char* data, const bool* mask, int64_t n, char* out, int
 
 template <class Isa>
 int64_t CompactVector(const void* data, const bool* mask, int64_t n, int64_t rb, void* out, int64_t* idx,
-                      int64_t base) {
+                      int64_t base, bool stream) {
   const char* d = static_cast<const char*>(data);
   char* o = static_cast<char*>(out);
   if (rb == 4)
     return idx ? CompactVec<Isa, 4, true>(d, mask, n, o, idx, base) : CompactVec<Isa, 4, false>(d, mask, n, o, idx, base);
   if (rb == 8)
     return idx ? CompactVec<Isa, 8, true>(d, mask, n, o, idx, base) : CompactVec<Isa, 8, false>(d, mask, n, o, idx, base);
-  return CompactGenericEntry(data, mask, n, rb, out, idx, base);
+  return CompactGenericEntry(data, mask, n, rb, out, idx, base, stream);
 }
 
 // Expansion of 4- or 8-byte items.
@@ -566,8 +614,10 @@ void ExpandVector(const void* packed, const bool* mask, int64_t n, int64_t rb, v
 }
 
 // Unmask of 4- or 8-byte items, any number of pairs, kWidth positions at a time: each pair's covered
-// lanes are expanded from its values (exactly the rows it supplies, so nothing past its end is
-// touched) into the output vectors, which are stored once.
+// lanes are expanded from its values (exact loads of the rows it supplies, so nothing past its end is
+// touched) into the output vectors, which are stored once. (Bounding each pair's rows per block, as
+// UnmaskScatter2 does, to use whole-vector loads was tried for 3-8 pairs and measured no faster:
+// the per-block check pass costs what the plain loads save; docs/performance.md.)
 template <class Isa, int S>
 void UnmaskScatterVec(const bool* const* masks, const void* const* values, int64_t pairs, int64_t begin,
                       int64_t end, char* out, int64_t* next) {

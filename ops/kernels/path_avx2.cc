@@ -12,6 +12,7 @@
 
 #include "ops/kernels/item_word.h"
 #include "ops/kernels/path_kernels.h"
+#include "ops/kernels/streaming.h"
 
 namespace caffe2::kernels::detail {
 namespace {
@@ -57,8 +58,18 @@ constexpr Lut8 MakeExpandLut() {
   }
   return t;
 }
+// kExpandLut with bit 7 set in the clear lanes: after sign extension those lanes are negative, which
+// selects the other operand in blendv (vpermd reads only the low 3 bits of an index).
+constexpr Lut8 MakeExpandSelectLut() {
+  Lut8 t = MakeExpandLut();
+  for (int m = 0; m < 256; ++m)
+    for (int j = 0; j < 8; ++j)
+      if (!((m >> j) & 1)) t.v[m][j] = 0x80;
+  return t;
+}
 constexpr Lut8 kCompactLut = MakeCompactLut();
 constexpr Lut8 kExpandLut = MakeExpandLut();
+constexpr Lut8 kExpandSelectLut = MakeExpandSelectLut();
 // An 8-byte item is two 32-bit lanes: item mask bit j -> lane bits 2j and 2j+1. With that, the same
 // 32-bit lane tables compact and expand 64-bit items.
 constexpr uint8_t kDup4[16] = {0x00, 0x03, 0x0C, 0x0F, 0x30, 0x33, 0x3C, 0x3F,
@@ -153,13 +164,17 @@ struct Avx2 {
     return pc;
   }
 
+  // The selecting index (kExpandSelectLut) has its sign bit set in the lanes that keep acc, so it
+  // drives both the vpermd and the blend.
   template <int S>
   static Vec ExpandInto(Vec acc, uint32_t c, const char* src) {
     const uint32_t lanes = S == 4 ? c : kDup4[c];
     const int pc = _mm_popcnt_u32(c);
     const __m256i v = _mm256_maskload_epi32(reinterpret_cast<const int*>(src), PrefixMask(pc * (S / 4)));
-    const __m256i spread = _mm256_permutevar8x32_epi32(v, LutVector(kExpandLut, lanes));
-    return _mm256_blendv_epi8(acc, spread, LaneMask(lanes));
+    const __m256i idx =
+        _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(kExpandSelectLut.v[lanes])));
+    const __m256 spread = _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(v, idx));
+    return _mm256_castps_si256(_mm256_blendv_ps(spread, _mm256_castsi256_ps(acc), _mm256_castsi256_ps(idx)));
   }
 
   // Both pairs' next rows are loaded, permuted with one index vector (kMergeLut) and blended by its

@@ -22,6 +22,7 @@
 
 #include "ops/kernels/item_word.h"
 #include "ops/kernels/path_kernels.h"
+#include "ops/kernels/streaming.h"
 
 namespace caffe2::kernels::detail {
 namespace {
