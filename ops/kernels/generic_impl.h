@@ -45,8 +45,9 @@ inline void CopyRow(char* d, const char* s, int64_t rb) {
 // Copies bytes >= 32 (no overlap) with fixed-size moves, forward, the last one overlapping its
 // predecessor: 64-byte moves (one AVX-512 register, two AVX2 ones) from 64 bytes on, 32-byte ones
 // below. No call to memcpy, on purpose: for the 1-8 KiB runs of kept rows that large-row compaction
-// copies, glibc 2.36 on the AVX-512 machine (rep_movsb_threshold 2112 bytes) spent most of the time in
-// `rep movsb` start-up and in its size dispatch (docs/performance.md, "Large rows").
+// copies, glibc 2.36 on the AVX-512 machine (rep_movsb_threshold 2112 bytes) spent nearly half of its
+// time in `rep movsb` and in its size dispatch, and the inline loop measured faster
+// (docs/performance.md, "Large rows").
 inline void CopyRun(char* d, const char* s, int64_t bytes) {
   constexpr int64_t W = 64;
   if (bytes < W) {
@@ -616,8 +617,9 @@ void ExpandVector(const void* packed, const bool* mask, int64_t n, int64_t rb, v
 // Unmask of 4- or 8-byte items, any number of pairs, kWidth positions at a time: each pair's covered
 // lanes are expanded from its values (exact loads of the rows it supplies, so nothing past its end is
 // touched) into the output vectors, which are stored once. (Bounding each pair's rows per block, as
-// UnmaskScatter2 does, to use whole-vector loads was tried for 3-8 pairs and measured no faster:
-// the per-block check pass costs what the plain loads save; docs/performance.md.)
+// UnmaskScatter2 does, to use whole-vector loads was tried for 3-8 pairs and measured no faster on
+// AVX2 and slower on AVX-512: the per-block check pass costs more than the plain loads save;
+// docs/performance.md.)
 template <class Isa, int S>
 void UnmaskScatterVec(const bool* const* masks, const void* const* values, int64_t pairs, int64_t begin,
                       int64_t end, char* out, int64_t* next) {

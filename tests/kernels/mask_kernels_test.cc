@@ -185,27 +185,31 @@ UnmaskCase MakeUnmaskCase(int64_t pairs, int64_t n, int64_t rb, double overlap, 
   return c;
 }
 
+// Check pass and scatter of one random case (every position covered, masks overlapping) against the
+// reference.
+void CheckUnmask(const Impl& impl, int64_t pairs, int64_t n, int64_t rb, std::mt19937_64& rng) {
+  UnmaskCase c = MakeUnmaskCase(pairs, n, rb, /*overlap=*/0.3, /*leave_hole=*/false, rng);
+  SCOPED_TRACE(::testing::Message() << impl.name << " pairs=" << pairs << " n=" << n << " rb=" << rb);
+  std::vector<int64_t> counts(pairs, -7);
+  ASSERT_EQ(impl.unmask_check(c.mask_ptrs.data(), pairs, n, counts.data()), -1);
+  ASSERT_EQ(counts, c.counts);
+  std::vector<uint8_t> want(n * rb + 1);
+  reference::BooleanUnmaskScatter(c.mask_ptrs.data(), c.value_ptrs.data(), pairs, n, rb, want.data());
+  GuardedBuffer out(n * rb, rng() % 64);
+  impl.unmask_scatter(c.mask_ptrs.data(), c.value_ptrs.data(), pairs, n, rb, out.data());
+  ASSERT_TRUE(out.GuardsIntact()) << "wrote outside the output";
+  ASSERT_EQ(0, std::memcmp(out.data(), want.data(), n * rb));
+}
+
 TEST_P(KernelPathTest, BooleanUnmaskMatchesReference) {
   C2K_SKIP_IF_UNSUPPORTED(impl());
   std::mt19937_64 rng(5);
-  for (int64_t pairs : {1, 2, 3, 4, 7}) {
-    for (int64_t rb : kRowBytes) {
+  for (int64_t pairs : {1, 2, 3, 4, 7})
+    for (int64_t rb : kRowBytes)
       for (int64_t n : Sizes(rb, threaded())) {
         if (n > 130 && pairs > 4) continue;
-        UnmaskCase c = MakeUnmaskCase(pairs, n, rb, /*overlap=*/0.3, /*leave_hole=*/false, rng);
-        SCOPED_TRACE(::testing::Message() << impl().name << " pairs=" << pairs << " n=" << n << " rb=" << rb);
-        std::vector<int64_t> counts(pairs, -7);
-        ASSERT_EQ(impl().unmask_check(c.mask_ptrs.data(), pairs, n, counts.data()), -1);
-        ASSERT_EQ(counts, c.counts);
-        std::vector<uint8_t> want(n * rb + 1);
-        reference::BooleanUnmaskScatter(c.mask_ptrs.data(), c.value_ptrs.data(), pairs, n, rb, want.data());
-        GuardedBuffer out(n * rb, rng() % 64);
-        impl().unmask_scatter(c.mask_ptrs.data(), c.value_ptrs.data(), pairs, n, rb, out.data());
-        ASSERT_TRUE(out.GuardsIntact()) << "wrote outside the output";
-        ASSERT_EQ(0, std::memcmp(out.data(), want.data(), n * rb));
+        CheckUnmask(impl(), pairs, n, rb, rng);
       }
-    }
-  }
 }
 
 // 3 to 9 pairs of 4- and 8-byte rows over several 4096-position blocks and ragged ends, with
@@ -213,20 +217,9 @@ TEST_P(KernelPathTest, BooleanUnmaskMatchesReference) {
 TEST_P(KernelPathTest, BooleanUnmaskManyPairsAcrossBlocks) {
   C2K_SKIP_IF_UNSUPPORTED(impl());
   std::mt19937_64 rng(23);
-  for (int64_t pairs : {3, 4, 5, 8, 9}) {
-    for (int64_t rb : {4, 8}) {
-      for (int64_t n : {int64_t{200}, int64_t{4096 * 2 + 77}, int64_t{13001}}) {
-        UnmaskCase c = MakeUnmaskCase(pairs, n, rb, /*overlap=*/0.3, /*leave_hole=*/false, rng);
-        SCOPED_TRACE(::testing::Message() << impl().name << " pairs=" << pairs << " n=" << n << " rb=" << rb);
-        std::vector<uint8_t> want(n * rb + 1);
-        reference::BooleanUnmaskScatter(c.mask_ptrs.data(), c.value_ptrs.data(), pairs, n, rb, want.data());
-        GuardedBuffer out(n * rb, rng() % 64);
-        impl().unmask_scatter(c.mask_ptrs.data(), c.value_ptrs.data(), pairs, n, rb, out.data());
-        ASSERT_TRUE(out.GuardsIntact()) << "wrote outside the output";
-        ASSERT_EQ(0, std::memcmp(out.data(), want.data(), n * rb));
-      }
-    }
-  }
+  for (int64_t pairs : {3, 4, 5, 8, 9})
+    for (int64_t rb : {4, 8})
+      for (int64_t n : {int64_t{200}, int64_t{4096 * 2 + 77}, int64_t{13001}}) CheckUnmask(impl(), pairs, n, rb, rng);
 }
 
 // The two-pair 4- and 8-byte paths: pair 0 at every density (pair 1 covers the rest, plus extra true
