@@ -4,7 +4,8 @@
 // 4- and 8-byte items are compacted eight 32-bit lanes at a time: a 256-entry table maps the lane mask
 // to a vpermd index vector that packs the kept lanes to the front, the whole vector is stored, and the
 // output pointer advances by the popcount (the next store overwrites the junk lanes). The store is only
-// made when the whole vector fits before the end of `out`; see CompactVec.
+// made when the whole vector fits before the end of `out`; see CompactVec in generic_impl.h, whose
+// block loops this file instantiates with the vector operations of `struct Avx2`.
 #include <immintrin.h>
 
 #include <cstdint>
