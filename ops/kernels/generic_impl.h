@@ -1,9 +1,12 @@
 // Internal: the kernel bodies every path shares, compiled once per path with that path's flags.
 //
 // Include this INSIDE `namespace caffe2::kernels::detail { namespace { ... } }` of a path translation
-// unit (which also includes item_word.h), after it has defined
+// unit (which also includes item_word.h, path_kernels.h and streaming.h), after it has declared
 //   int64_t PathCountTrue(const bool* mask, int64_t n);   // true bytes in mask[0, n)
 //   uint64_t PathBits64(const bool* mask);                 // 64 mask bytes -> bit j = mask[j]
+// The vector paths (AVX2, AVX-512) also instantiate the block loops at the end of this file with their
+// own vector operations (see "Block loops of the vector paths"), so those loops and their bounds
+// guards exist once for both.
 // Everything here therefore has internal linkage: the AVX-512 copy of a template can never be picked
 // by the linker for the scalar path (the classic one-definition-rule trap of per-file ISA flags).
 //
@@ -39,16 +42,21 @@ inline void CopyRow(char* d, const char* s, int64_t rb) {
   memcpy(d + rb - W, b, W);
 }
 
-// Copies bytes >= 32. Short runs (the common case for random masks over mid-size rows) inline with
-// 32-byte moves; long ones call memcpy, which is at memory speed.
+// Copies bytes >= 32 (no overlap) with fixed-size moves, forward, the last one overlapping its
+// predecessor: 64-byte moves (one AVX-512 register, two AVX2 ones) from 64 bytes on, 32-byte ones
+// below. No call to memcpy, on purpose: for the 1-8 KiB runs of kept rows that large-row compaction
+// copies, glibc 2.36 on the AVX-512 machine (rep_movsb_threshold 2112 bytes) spent nearly half of its
+// time in `rep movsb` and in its size dispatch, and the inline loop measured faster
+// (docs/performance.md, "Large rows").
 inline void CopyRun(char* d, const char* s, int64_t bytes) {
-  if (bytes > 512) {
-    memcpy(d, s, bytes);
+  constexpr int64_t W = 64;
+  if (bytes < W) {
+    if (bytes > 32) memcpy(d, s, 32);
+    memcpy(d + bytes - 32, s + bytes - 32, 32);
     return;
   }
-  int64_t off = 0;
-  for (; off + 32 < bytes; off += 32) memcpy(d + off, s + off, 32);
-  memcpy(d + bytes - 32, s + bytes - 32, 32);
+  for (int64_t off = 0; off + W < bytes; off += W) memcpy(d + off, s + off, W);
+  memcpy(d + bytes - W, s + bytes - W, W);
 }
 
 // First position in [i, n) whose mask value is `value`, or n. 64 positions per step.
@@ -85,22 +93,41 @@ int64_t CompactSmall(const char* data, const bool* mask, int64_t n, int64_t rb, 
   return k;
 }
 
-// Rows of >= 128 bytes: copy each run of consecutive true rows at once; false rows are never read.
-template <bool kIdx>
+// Asks for the lines of [p, p + bytes), at most kMaxPrefetchBytes of them, to be brought into the cache.
+constexpr int64_t kMaxPrefetchBytes = 4096;
+inline void PrefetchBytes(const char* p, int64_t bytes) {
+  const int64_t limit = Min64(bytes, kMaxPrefetchBytes);
+  for (int64_t off = 0; off < limit; off += 64) __builtin_prefetch(p + off);
+}
+
+// Rows of >= 64 bytes: copy each run of consecutive true rows at once; false rows are never read.
+// `copy` is CopyRun (ordinary stores) or StreamCopy (streaming stores, for outputs too large to stay
+// cached; the caller fences). The next run is found before the current one is copied and its first
+// 4 KiB prefetched: runs of kept rows start at places the hardware prefetcher cannot predict (a
+// skipped gap breaks its stream), so without this every run starts with a full memory latency.
+template <bool kIdx, class Copy>
 int64_t CompactRuns(const char* data, const bool* mask, int64_t n, int64_t rb, char* out, int64_t* idx,
-                    int64_t base) {
+                    int64_t base, Copy copy) {
   int64_t k = 0;
-  for (int64_t i = 0;;) {
-    const int64_t s = FindNext(mask, i, n, true);
-    if (s >= n) break;
-    const int64_t e = FindNext(mask, s + 1, n, false);
-    CopyRun(out + k * rb, data + s * rb, (e - s) * rb);
+  int64_t s = FindNext(mask, 0, n, true);
+  int64_t e = s < n ? FindNext(mask, s + 1, n, false) : n;
+  while (s < n) {
+    const int64_t next_s = FindNext(mask, e, n, true);
+    const int64_t next_e = next_s < n ? FindNext(mask, next_s + 1, n, false) : n;
+    if (next_s < n) PrefetchBytes(data + next_s * rb, (next_e - next_s) * rb);
+    copy(out + k * rb, data + s * rb, (e - s) * rb);
     if (kIdx)
       for (int64_t r = s; r < e; ++r) idx[k + (r - s)] = base + r;
     k += e - s;
-    i = e;
+    s = next_s;
+    e = next_e;
   }
   return k;
+}
+template <bool kIdx>
+int64_t CompactRuns(const char* data, const bool* mask, int64_t n, int64_t rb, char* out, int64_t* idx,
+                    int64_t base) {
+  return CompactRuns<kIdx>(data, mask, n, rb, out, idx, base, CopyRun);
 }
 
 // Rows of 64..255 bytes: per counted block, the branch-free loop (every row stored to slot k with one
@@ -153,10 +180,15 @@ int64_t CompactGeneric(const char* data, const bool* mask, int64_t n, int64_t rb
   return CompactRuns<kIdx>(data, mask, n, rb, out, idx, base);
 }
 
+// `stream`: the caller asks for streaming stores (a large output); they are used for rows of at least
+// kMinStreamedCompactRowBytes, whose runs are long enough for whole-line streaming to pay.
 inline int64_t CompactGenericEntry(const void* data, const bool* mask, int64_t n, int64_t rb, void* out,
-                                   int64_t* idx, int64_t base) {
+                                   int64_t* idx, int64_t base, bool stream) {
   const char* d = static_cast<const char*>(data);
   char* o = static_cast<char*>(out);
+  if (stream && rb >= kMinStreamedCompactRowBytes)
+    return idx ? CompactRuns<true>(d, mask, n, rb, o, idx, base, StreamCopy)
+               : CompactRuns<false>(d, mask, n, rb, o, idx, base, StreamCopy);
   return idx ? CompactGeneric<true>(d, mask, n, rb, o, idx, base)
              : CompactGeneric<false>(d, mask, n, rb, o, idx, base);
 }
@@ -301,35 +333,55 @@ void UnmaskScatterGeneric(const bool* const* masks, const void* const* values, i
 // ---------------------------------------------------------------------------------------------------
 // BooleanMaskLengths
 // ---------------------------------------------------------------------------------------------------
-// Short segments (the usual case: a few to a few hundred positions) are counted inline, a popcount
-// per 8 mask bytes (each byte is 0 or 1, so the word's popcount is its count of true bytes); long ones
-// take the path's wide byte-sum count.
+// Counting each segment with its own loop costs a loop exit (a mispredicted branch on random lengths)
+// per segment: ~20 ns, far more than its ~100 mask bytes take to read. Instead the mask is turned into
+// bits, 64 positions per word (PathBits64: one or two vector instructions), one chunk at a time, with
+// the running count of true positions at every word start (a prefix sum). With P(x) = true positions
+// in [0, x), segment [b, e) holds P(e) - P(b), and P(e) is the word's prefix plus the popcount of the
+// word's bits below e: a fixed handful of instructions per segment whatever its length, and one pass
+// over the mask at the speed of PathBits64.
+constexpr int64_t kSegmentChunkWords = 512;  // 32 Ki positions per chunk: 4 KiB of bits + 4 KiB of prefixes
+
 template <typename L>
-void SegmentCountGeneric(const L* lengths, int64_t s0, int64_t s1, const bool* mask, L* out) {
-  const bool* m = mask;
-  for (int64_t s = s0; s < s1; ++s) {
-    const int64_t len = lengths[s];
-    int64_t c = 0;
-    if (len >= 256) {
-      c = PathCountTrue(m, len);
-    } else {
-      int64_t j = 0;
-      for (; j + 8 <= len; j += 8) {
-        uint64_t w;
-        memcpy(&w, m + j, 8);
-        c += Popcount64(w);
-      }
-      for (; j < len; ++j) c += m[j];
+void SegmentCountGeneric(const L* lengths, int64_t s0, int64_t s1, const bool* mask, int64_t mask_len, L* out) {
+  // Chunk [c0, c1) of the mask: bits[w] = positions c0 + 64w .. +63, prefix[w] = P(c0 + 64w). One
+  // entry past the last word (bits 0, prefix P(c1)) answers P(c1) when c1 - c0 is a multiple of 64.
+  uint64_t bits[kSegmentChunkWords + 1];
+  int64_t prefix[kSegmentChunkWords + 1];
+  int64_t c0 = 0, c1 = 0, total = 0;  // total = P(c1)
+  bits[0] = 0;
+  prefix[0] = 0;
+  auto next_chunk = [&] {
+    c0 = c1;
+    c1 = Min64(mask_len, c0 + 64 * kSegmentChunkWords);
+    const int64_t words = (c1 - c0 + 63) / 64;
+    for (int64_t w = 0; w < words; ++w) {
+      const int64_t p = c0 + 64 * w;
+      bits[w] = Bits(mask + p, Min64(64, c1 - p));
+      prefix[w] = total;
+      total += Popcount64(bits[w]);
     }
-    out[s] = static_cast<L>(c);
-    m += len;
+    bits[words] = 0;
+    prefix[words] = total;
+  };
+  int64_t end = 0, count_before = 0;  // count_before = P(start of segment s)
+  for (int64_t s = s0; s < s1; ++s) {
+    end += lengths[s];
+    while (end > c1) next_chunk();  // the lengths sum to mask_len, so this stops at the mask's end
+    const int64_t off = end - c0;
+    const uint64_t below = (uint64_t{1} << (off & 63)) - 1;
+    const int64_t count_end = prefix[off >> 6] + Popcount64(bits[off >> 6] & below);
+    out[s] = static_cast<L>(count_end - count_before);
+    count_before = count_end;
   }
 }
-void SegmentCount32(const int32_t* lengths, int64_t s0, int64_t s1, const bool* mask, int32_t* out) {
-  SegmentCountGeneric<int32_t>(lengths, s0, s1, mask, out);
+void SegmentCount32(const int32_t* lengths, int64_t s0, int64_t s1, const bool* mask, int64_t mask_len,
+                    int32_t* out) {
+  SegmentCountGeneric<int32_t>(lengths, s0, s1, mask, mask_len, out);
 }
-void SegmentCount64(const int64_t* lengths, int64_t s0, int64_t s1, const bool* mask, int64_t* out) {
-  SegmentCountGeneric<int64_t>(lengths, s0, s1, mask, out);
+void SegmentCount64(const int64_t* lengths, int64_t s0, int64_t s1, const bool* mask, int64_t mask_len,
+                    int64_t* out) {
+  SegmentCountGeneric<int64_t>(lengths, s0, s1, mask, mask_len, out);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -393,4 +445,278 @@ void FillGeneric(void* dst, int64_t count, int64_t item_bytes, const void* item)
   }
   for (; bytes >= 64; bytes -= 64, d += 64) memcpy(d, pattern, 64);
   if (bytes > 0) memcpy(d, pattern, bytes);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Block loops of the vector paths (AVX2 and AVX-512)
+// ---------------------------------------------------------------------------------------------------
+// Written once over the vector operations of an ISA. `Isa` is a struct of static members that the
+// path defines before it instantiates these templates:
+//   kWidth                 bytes per vector, and mask positions per step of the loops (32 or 64)
+//   Word MaskBits(mask)    kWidth mask bytes (0/1) -> kWidth bits
+//   Vec, Zero(), Store(p, v)
+// and, per item size S (4 or 8; a "group" is one vector of kWidth / S items, c its mask bits):
+//   int CompactGroup<S, kIdx, kFits>(src, c, out, k, idx, first_index)
+//       packs the kept items of src to out + k*S (and their indices first_index + j to idx + k);
+//       kFits: a whole-vector store at k is known to stay inside out, else exactly popcount(c) items
+//       are written. Returns popcount(c).
+//   int ExpandGroup<S>(packed, c, whole, dst)
+//       dst lane j = next packed item if bit j of c, else 0; whole: a whole-vector load at packed is
+//       known to stay inside the packed array, else exactly popcount(c) items are read (a run-time
+//       flag, so the compiler selects only the load and shares the rest). Returns popcount(c).
+//   Vec ExpandInto<S>(acc, c, src)
+//       acc with lane j (bit j of c set) replaced by the next item of src; reads exactly popcount(c).
+//   void Unmask2Group<S, kFull>(c, src0, src1, dst)
+//       dst lane j = next item of src0 if bit j of c, else next item of src1; advances both; kFull:
+//       whole-vector loads are known to stay inside both arrays, else exact (masked) loads.
+// and, for the counting loops, Load(p), AddBytes(a, b), OrBytes(a, b) and SumBytes(v) (the sum of the
+// vector's bytes as unsigned).
+// The invariants that keep every access in bounds (the `kend` guards) live here, once.
+
+// The item groups of one mask word: kGroups vectors of kItems items.
+template <class Isa, int S>
+struct Groups {
+  static constexpr int kItems = Isa::kWidth / S;
+  static constexpr int kGroups = Isa::kWidth / kItems;
+  static constexpr uint64_t kGroupMask = (uint64_t{1} << kItems) - 1;
+  static uint32_t Bits(uint64_t word, int g) { return static_cast<uint32_t>((word >> (g * kItems)) & kGroupMask); }
+};
+
+// Bytes hold 0 or 1, so they are summed lane-wise with byte adds (at most 63 * 4 = 252 per lane
+// between flushes) and flushed with SumBytes: two vector instructions per vector of mask bytes instead
+// of a popcount per bitmask word.
+template <class Isa>
+int64_t CountTrueVector(const bool* mask, int64_t n) {
+  constexpr int64_t W = Isa::kWidth;
+  int64_t total = 0;
+  int64_t i = 0;
+  while (n - i >= 4 * W) {
+    const int64_t iters = Min64((n - i) / (4 * W), 63);
+    auto acc = Isa::Zero();
+    for (int64_t t = 0; t < iters; ++t, i += 4 * W) {
+      const auto ab = Isa::AddBytes(Isa::Load(mask + i), Isa::Load(mask + i + W));
+      const auto cd = Isa::AddBytes(Isa::Load(mask + i + 2 * W), Isa::Load(mask + i + 3 * W));
+      acc = Isa::AddBytes(acc, Isa::AddBytes(ab, cd));
+    }
+    total += Isa::SumBytes(acc);
+  }
+  for (; n - i >= W; i += W) total += Popcount64(Isa::MaskBits(mask + i));
+  // A word's popcount is its count of true bytes (tiny masks, ragged ends).
+  for (; n - i >= 8; i += 8) {
+    uint64_t w;
+    memcpy(&w, mask + i, 8);
+    total += Popcount64(w);
+  }
+  for (; i < n; ++i) total += mask[i];
+  return total;
+}
+
+// Positions of [0, n) where a or b is true (0/1 bytes: OR, then byte sums as above, 255 per flush).
+template <class Isa>
+int64_t CountEitherVector(const bool* a, const bool* b, int64_t n) {
+  constexpr int64_t W = Isa::kWidth;
+  int64_t total = 0;
+  int64_t i = 0;
+  while (n - i >= W) {
+    const int64_t iters = Min64((n - i) / W, 255);
+    auto acc = Isa::Zero();
+    for (int64_t t = 0; t < iters; ++t, i += W)
+      acc = Isa::AddBytes(acc, Isa::OrBytes(Isa::Load(a + i), Isa::Load(b + i)));
+    total += Isa::SumBytes(acc);
+  }
+  for (; i < n; ++i) total += a[i] | b[i];
+  return total;
+}
+
+// Compaction of 4- or 8-byte items, one mask word (kWidth items) per step.
+template <class Isa, int S, bool kIdx>
+int64_t CompactVec(const char* data, const bool* mask, int64_t n, char* out, int64_t* idx, int64_t base) {
+  using G = Groups<Isa, S>;
+  constexpr int64_t kStep = Isa::kWidth;
+  int64_t k = 0;
+  for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
+    const int64_t b1 = Min64(n, b0 + kBlock);
+    // Rows kept up to the end of this block. While k + kStep <= kend, all the whole-vector stores of
+    // the next kStep rows land inside `out` (the last one ends at most at k + kStep), so the hot loop
+    // has no per-vector test. Counting 4 KiB of mask ahead costs little and leaves it in L1.
+    const int64_t kend = k + PathCountTrue(mask + b0, b1 - b0);
+    int64_t i = b0;
+    for (; b1 - i >= kStep && k + kStep <= kend; i += kStep) {
+      const auto bits = Isa::MaskBits(mask + i);
+      for (int g = 0; g < G::kGroups; ++g)
+        k += Isa::template CompactGroup<S, kIdx, true>(data + (i + g * G::kItems) * S, G::Bits(bits, g), out, k, idx,
+                                                       base + i + g * G::kItems);
+    }
+    // Fewer than kStep kept rows left in the block: test each vector.
+    for (; b1 - i >= kStep && k < kend; i += kStep) {
+      const auto bits = Isa::MaskBits(mask + i);
+      for (int g = 0; g < G::kGroups; ++g) {
+        const char* src = data + (i + g * G::kItems) * S;
+        const uint32_t c = G::Bits(bits, g);
+        const int64_t first = base + i + g * G::kItems;
+        k += k + G::kItems <= kend ? Isa::template CompactGroup<S, kIdx, true>(src, c, out, k, idx, first)
+                                   : Isa::template CompactGroup<S, kIdx, false>(src, c, out, k, idx, first);
+      }
+    }
+    // Ragged end of the block; stops as soon as every kept row of the block is written.
+    for (; i < b1 && k < kend; ++i) {
+      memcpy(out + k * S, data + i * S, S);
+      if (kIdx) idx[k] = base + i;
+      k += mask[i];
+    }
+  }
+  return k;
+}
+
+template <class Isa>
+int64_t CompactVector(const void* data, const bool* mask, int64_t n, int64_t rb, void* out, int64_t* idx,
+                      int64_t base, bool stream) {
+  const char* d = static_cast<const char*>(data);
+  char* o = static_cast<char*>(out);
+  if (rb == 4)
+    return idx ? CompactVec<Isa, 4, true>(d, mask, n, o, idx, base) : CompactVec<Isa, 4, false>(d, mask, n, o, idx, base);
+  if (rb == 8)
+    return idx ? CompactVec<Isa, 8, true>(d, mask, n, o, idx, base) : CompactVec<Isa, 8, false>(d, mask, n, o, idx, base);
+  return CompactGenericEntry(data, mask, n, rb, out, idx, base, stream);
+}
+
+// Expansion of 4- or 8-byte items.
+template <class Isa, int S>
+void ExpandVec(const char* packed, const bool* mask, int64_t n, char* out) {
+  using G = Groups<Isa, S>;
+  constexpr int64_t kStep = Isa::kWidth;
+  int64_t k = 0;
+  for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
+    const int64_t b1 = Min64(n, b0 + kBlock);
+    // A whole-vector load at packed row k stays inside `packed` while k + kItems <= kend.
+    const int64_t kend = k + PathCountTrue(mask + b0, b1 - b0);
+    int64_t i = b0;
+    for (; b1 - i >= kStep; i += kStep) {
+      const auto bits = Isa::MaskBits(mask + i);
+      for (int g = 0; g < G::kGroups; ++g) {
+        const uint32_t c = G::Bits(bits, g);
+        char* dst = out + (i + g * G::kItems) * S;
+        k += Isa::template ExpandGroup<S>(packed + k * S, c, k + G::kItems <= kend, dst);
+      }
+    }
+    for (; i < b1; ++i) {
+      const bool m = mask[i];
+      memcpy(out + i * S, m ? packed + k * S : kZeroRow, S);
+      k += m;
+    }
+  }
+}
+
+template <class Isa>
+void ExpandVector(const void* packed, const bool* mask, int64_t n, int64_t rb, void* out) {
+  if (rb == 4) return ExpandVec<Isa, 4>(static_cast<const char*>(packed), mask, n, static_cast<char*>(out));
+  if (rb == 8) return ExpandVec<Isa, 8>(static_cast<const char*>(packed), mask, n, static_cast<char*>(out));
+  ExpandGeneric(packed, mask, n, rb, out);
+}
+
+// Unmask of 4- or 8-byte items, any number of pairs, kWidth positions at a time: each pair's covered
+// lanes are expanded from its values (exact loads of the rows it supplies, so nothing past its end is
+// touched) into the output vectors, which are stored once. (Bounding each pair's rows per block, as
+// UnmaskScatter2 does, to use whole-vector loads was tried for 3-8 pairs and measured no faster on
+// AVX2 and slower on AVX-512: the per-block check pass costs more than the plain loads save;
+// docs/performance.md.)
+template <class Isa, int S>
+void UnmaskScatterVec(const bool* const* masks, const void* const* values, int64_t pairs, int64_t begin,
+                      int64_t end, char* out, int64_t* next) {
+  using G = Groups<Isa, S>;
+  using Word = decltype(Isa::MaskBits(masks[0]));
+  constexpr int64_t kStep = Isa::kWidth;
+  int64_t p = begin;
+  for (; end - p >= kStep; p += kStep) {
+    typename Isa::Vec acc[G::kGroups];
+    for (int g = 0; g < G::kGroups; ++g) acc[g] = Isa::Zero();
+    Word rem = ~Word{0};
+    for (int64_t i = 0; i < pairs && rem; ++i) {
+      const Word b = Isa::MaskBits(masks[i] + p);
+      const Word cov = b & rem;
+      rem &= ~b;
+      const char* src = static_cast<const char*>(values[i]) + next[i] * S;
+      for (int g = 0; g < G::kGroups; ++g) {
+        const uint32_t c = G::Bits(cov, g);
+        acc[g] = Isa::template ExpandInto<S>(acc[g], c, src);
+        src += __builtin_popcount(c) * S;
+      }
+      next[i] += Popcount64(cov);
+    }
+    for (int g = 0; g < G::kGroups; ++g) Isa::Store(out + (p + g * G::kItems) * S, acc[g]);
+  }
+  if (p < end) UnmaskScatterGeneric(masks, values, pairs, p, end, S, out, next);
+}
+
+// Two pairs. Per block of positions, the mask bytes are counted first (which also brings them into
+// L1): if every position of the block is covered, pair 1 covers exactly the positions where mask 0 is
+// false, so the loop reads only mask 0, and the counts bound how many rows each pair supplies in the
+// block, which allows whole-vector loads until fewer than kWidth rows of a pair remain (exact loads
+// after that). A block with an uncovered position (input the check pass rejects) takes the generic
+// loop, which keeps the reference semantics and reads only rows the masks account for.
+template <class Isa, int S>
+void UnmaskScatter2(const bool* const* masks, const void* const* values, int64_t begin, int64_t end, char* out,
+                    int64_t* next) {
+  using G = Groups<Isa, S>;
+  constexpr int64_t kStep = Isa::kWidth;
+  const bool* m0 = masks[0];
+  const char* v0 = static_cast<const char*>(values[0]);
+  const char* v1 = static_cast<const char*>(values[1]);
+  for (int64_t b0 = begin; b0 < end; b0 += kBlock) {
+    const int64_t b1 = Min64(end, b0 + kBlock);
+    const int64_t len = b1 - b0;
+    if (CountEitherVector<Isa>(m0 + b0, masks[1] + b0, len) != len) {
+      UnmaskScatterGeneric(masks, values, 2, b0, b1, S, out, next);
+      continue;
+    }
+    const int64_t c0 = PathCountTrue(m0 + b0, len);
+    const int64_t kend0 = next[0] + c0, kend1 = next[1] + (len - c0);
+    const char* src0 = v0 + next[0] * S;
+    const char* src1 = v1 + next[1] * S;
+    const char* const end0 = v0 + kend0 * S;
+    const char* const end1 = v1 + kend1 * S;
+    int64_t p = b0;
+    // While kStep rows of each pair remain in the block, every whole-vector load of the next kStep
+    // positions ends at or before them.
+    for (; b1 - p >= kStep && end0 - src0 >= kStep * S && end1 - src1 >= kStep * S; p += kStep) {
+      const auto bits = Isa::MaskBits(m0 + p);
+      for (int g = 0; g < G::kGroups; ++g)
+        Isa::template Unmask2Group<S, true>(G::Bits(bits, g), src0, src1, out + (p + g * G::kItems) * S);
+    }
+    for (; b1 - p >= kStep; p += kStep) {
+      const auto bits = Isa::MaskBits(m0 + p);
+      for (int g = 0; g < G::kGroups; ++g)
+        Isa::template Unmask2Group<S, false>(G::Bits(bits, g), src0, src1, out + (p + g * G::kItems) * S);
+    }
+    for (; p < b1; ++p) {
+      if (m0[p]) {
+        memcpy(out + p * S, src0, S);
+        src0 += S;
+      } else {
+        memcpy(out + p * S, src1, S);
+        src1 += S;
+      }
+    }
+    next[0] = kend0;
+    next[1] = kend1;
+  }
+}
+
+template <class Isa>
+void UnmaskScatterVector(const bool* const* masks, const void* const* values, int64_t pairs, int64_t begin,
+                         int64_t end, int64_t rb, void* out_v, int64_t* next) {
+  char* out = static_cast<char*>(out_v);
+  if (pairs == 2 && rb == 4) return UnmaskScatter2<Isa, 4>(masks, values, begin, end, out, next);
+  if (pairs == 2 && rb == 8) return UnmaskScatter2<Isa, 8>(masks, values, begin, end, out, next);
+  if (rb == 4) return UnmaskScatterVec<Isa, 4>(masks, values, pairs, begin, end, out, next);
+  if (rb == 8) return UnmaskScatterVec<Isa, 8>(masks, values, pairs, begin, end, out, next);
+  UnmaskScatterGeneric(masks, values, pairs, begin, end, rb, out, next);
+}
+
+// The table of a path: the kernels every path shares, with the path's own compaction, expansion and
+// unmask scatter.
+constexpr PathKernels MakePathKernels(decltype(PathKernels::compact) compact, decltype(PathKernels::expand) expand,
+                                      decltype(PathKernels::unmask_scatter) unmask_scatter) {
+  return PathKernels{&PathCountTrue,  compact,         expand,          &UnmaskCheckGeneric, unmask_scatter,
+                     &SegmentCount32, &SegmentCount64, &FillGeneric,    &MaskRowGeneric};
 }

@@ -7,8 +7,9 @@
 // processes its chunk independently (pass 2). The per-chunk counts live in a stack array.
 //
 // SequenceMask, above the streaming threshold, writes rows of 4 KiB and more with non-temporal stores
-// (streaming.h); the other kernels always use ordinary stores (docs/performance.md, "Streaming stores",
-// has the measurements behind both choices).
+// (streaming.h), and BooleanMask its kept rows of 256 bytes and more when they are that large; the
+// other kernels always use ordinary stores (docs/performance.md, "Streaming stores" and "Large rows",
+// has the measurements behind these choices).
 #include "ops/kernels/mask_kernels.h"
 
 #include <omp.h>
@@ -206,7 +207,18 @@ int64_t BooleanMaskCompact(const void* data, const bool* mask, int64_t n, int64_
   if (n <= 0) return 0;
   const PathKernels& k = ActiveKernels();
   const int team = TeamSize(SatMul(n, row_bytes + 1));
-  if (team <= 1) return k.compact(data, mask, n, row_bytes, out, indices, 0);
+  // Large rows are streamed when the output (the kept rows) is large; an input below the threshold
+  // cannot have such an output, so only then is the mask counted to decide (1 byte per row of
+  // >= 256 bytes read twice: under 0.4% more traffic).
+  const bool may_stream =
+      row_bytes >= detail::kMinStreamedCompactRowBytes && SatMul(n, row_bytes) >= StreamingThresholdBytes();
+  const auto stream_output = [&](int64_t kept) { return may_stream && SatMul(kept, row_bytes) >= StreamingThresholdBytes(); };
+  if (team <= 1) {
+    const bool stream = may_stream && stream_output(k.count_true(mask, n));
+    const int64_t kept = k.compact(data, mask, n, row_bytes, out, indices, 0, stream);
+    if (stream) detail::StreamFence();
+    return kept;
+  }
 
   const char* d = static_cast<const char*>(data);
   char* o = static_cast<char*>(out);
@@ -219,8 +231,10 @@ int64_t BooleanMaskCompact(const void* data, const bool* mask, int64_t n, int64_
     counts[t] = k.count_true(mask + b, e - b);
 #pragma omp barrier
     const int64_t off = ChunkOffset(counts, t);
+    const bool stream = stream_output(ChunkOffset(counts, T));
     k.compact(d + b * row_bytes, mask + b, e - b, row_bytes, o + off * row_bytes,
-              indices ? indices + off : nullptr, b);
+              indices ? indices + off : nullptr, b, stream);
+    if (stream) detail::StreamFence();
     if (t == T - 1) total = off + counts[t];
   }
   return total;
@@ -247,12 +261,12 @@ void BooleanMaskExpand(const void* packed, const bool* mask, int64_t n, int64_t 
 
 namespace {
 void SegmentRange(const PathKernels& k, const int32_t* lengths, int64_t s0, int64_t s1, const bool* mask,
-                  int32_t* out) {
-  k.segment_count32(lengths, s0, s1, mask, out);
+                  int64_t mask_len, int32_t* out) {
+  k.segment_count32(lengths, s0, s1, mask, mask_len, out);
 }
 void SegmentRange(const PathKernels& k, const int64_t* lengths, int64_t s0, int64_t s1, const bool* mask,
-                  int64_t* out) {
-  k.segment_count64(lengths, s0, s1, mask, out);
+                  int64_t mask_len, int64_t* out) {
+  k.segment_count64(lengths, s0, s1, mask, mask_len, out);
 }
 }  // namespace
 
@@ -263,7 +277,7 @@ void SegmentCountTrue(const L* lengths, int64_t segments, const bool* mask, L* o
   int64_t mask_bytes = 0;
   for (int64_t s = 0; s < segments; ++s) mask_bytes += lengths[s];
   const int team = TeamSize(mask_bytes);
-  if (team <= 1) return SegmentRange(k, lengths, 0, segments, mask, out);
+  if (team <= 1) return SegmentRange(k, lengths, 0, segments, mask, mask_bytes, out);
   // Segments split by index; each thread first sums its own lengths so the mask offset of its first
   // segment is a prefix sum over the threads before it.
   int64_t sums[kMaxThreads];
@@ -277,7 +291,7 @@ void SegmentCountTrue(const L* lengths, int64_t segments, const bool* mask, L* o
 #pragma omp barrier
     int64_t off = 0;
     for (int u = 0; u < t; ++u) off += sums[u];
-    SegmentRange(k, lengths, s0, s1, mask + off, out);
+    SegmentRange(k, lengths, s0, s1, mask + off, sums[t], out);
   }
 }
 

@@ -12,12 +12,18 @@
 
 namespace caffe2::kernels::detail {
 
+// BooleanMask rows of at least this size are copied run by run, and with streaming stores when the
+// output is at least StreamingThresholdBytes() (docs/performance.md, "Large rows").
+inline constexpr int64_t kMinStreamedCompactRowBytes = 256;
+
 struct PathKernels {
   // Number of true bytes in mask[0, n).
   int64_t (*count_true)(const bool* mask, int64_t n);
   // Compaction of rows [0, n); indices (if not null) get index_base + i. out holds exactly the kept rows.
+  // stream: the output is large; rows of kMinStreamedCompactRowBytes and more are then written with
+  // streaming stores, and the caller calls StreamFence() before handing the output over.
   int64_t (*compact)(const void* data, const bool* mask, int64_t n, int64_t row_bytes, void* out,
-                     int64_t* indices, int64_t index_base);
+                     int64_t* indices, int64_t index_base, bool stream);
   // Expansion of rows [0, n) from `packed` (exactly CountTrue rows).
   void (*expand)(const void* packed, const bool* mask, int64_t n, int64_t row_bytes, void* out);
   // Positions [begin, end): adds the positions each pair covers to counts[0, pairs) and returns the
@@ -28,9 +34,12 @@ struct PathKernels {
   // pair. next[0, pairs) holds, on entry, each pair's first row for this range.
   void (*unmask_scatter)(const bool* const* masks, const void* const* values, int64_t pairs, int64_t begin,
                          int64_t end, int64_t row_bytes, void* out, int64_t* next);
-  // Segments [s0, s1) whose first mask byte is `mask`: out[s] = true bytes in segment s.
-  void (*segment_count32)(const int32_t* lengths, int64_t s0, int64_t s1, const bool* mask, int32_t* out);
-  void (*segment_count64)(const int64_t* lengths, int64_t s0, int64_t s1, const bool* mask, int64_t* out);
+  // Segments [s0, s1) whose first mask byte is `mask` and whose lengths sum to mask_len: out[s] = true
+  // bytes in segment s. Reads mask[0, mask_len) only.
+  void (*segment_count32)(const int32_t* lengths, int64_t s0, int64_t s1, const bool* mask, int64_t mask_len,
+                          int32_t* out);
+  void (*segment_count64)(const int64_t* lengths, int64_t s0, int64_t s1, const bool* mask, int64_t mask_len,
+                          int64_t* out);
   // count items of item_bytes (2, 4, 8) at dst set to the pattern at item.
   void (*fill)(void* dst, int64_t count, int64_t item_bytes, const void* item);
   // One SequenceMask row of bytes >= 32 bytes: dst[j] = src[j] for kept_begin <= j < kept_end, else

@@ -5,6 +5,7 @@
 
 #include "ops/kernels/item_word.h"
 #include "ops/kernels/path_kernels.h"
+#include "ops/kernels/streaming.h"
 
 namespace caffe2::kernels::detail {
 namespace {
@@ -52,9 +53,7 @@ inline uint64_t PathBits64(const bool* mask) {
 }  // namespace
 
 const PathKernels& ScalarKernels() {
-  static constexpr PathKernels kTable = {&PathCountTrue,      &CompactGenericEntry,  &ExpandGeneric,
-                                         &UnmaskCheckGeneric, &UnmaskScatterGeneric, &SegmentCount32, &SegmentCount64, &FillGeneric,
-                                         &MaskRowGeneric};
+  static constexpr PathKernels kTable = MakePathKernels(&CompactGenericEntry, &ExpandGeneric, &UnmaskScatterGeneric);
   return kTable;
 }
 

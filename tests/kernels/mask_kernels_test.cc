@@ -106,6 +106,17 @@ TEST_P(KernelPathTest, BooleanMaskCompactIndicesEverySize) {
       for (int64_t n = 0; n <= 130; ++n) CheckCompact(impl(), n, rb, d, true, rng);
 }
 
+// Rows of 256 bytes and more with every output streamed (threshold 0): the run copies take
+// StreamCopy, whose partial lines at the ends of each run use ordinary stores.
+TEST_P(KernelPathTest, BooleanMaskCompactStreamedLargeRows) {
+  C2K_SKIP_IF_UNSUPPORTED(impl());
+  ScopedStreamingThreshold streamed(0);
+  std::mt19937_64 rng(21);
+  for (int64_t rb : {256, 300, 1024, 4100})
+    for (double d : {0.1, 0.5, 0.9, 1.0, -1.0})
+      for (int64_t n : {1, 2, 63, 200, 701}) CheckCompact(impl(), n, rb, d, /*with_indices=*/rng() & 1, rng);
+}
+
 void CheckExpand(const Impl& impl, int64_t n, int64_t rb, double density, std::mt19937_64& rng) {
   ExactBuffer mask(n, rng() % 64);
   FillMask(mask.as_bool(), n, density, rng);
@@ -174,27 +185,41 @@ UnmaskCase MakeUnmaskCase(int64_t pairs, int64_t n, int64_t rb, double overlap, 
   return c;
 }
 
+// Check pass and scatter of one random case (every position covered, masks overlapping) against the
+// reference.
+void CheckUnmask(const Impl& impl, int64_t pairs, int64_t n, int64_t rb, std::mt19937_64& rng) {
+  UnmaskCase c = MakeUnmaskCase(pairs, n, rb, /*overlap=*/0.3, /*leave_hole=*/false, rng);
+  SCOPED_TRACE(::testing::Message() << impl.name << " pairs=" << pairs << " n=" << n << " rb=" << rb);
+  std::vector<int64_t> counts(pairs, -7);
+  ASSERT_EQ(impl.unmask_check(c.mask_ptrs.data(), pairs, n, counts.data()), -1);
+  ASSERT_EQ(counts, c.counts);
+  std::vector<uint8_t> want(n * rb + 1);
+  reference::BooleanUnmaskScatter(c.mask_ptrs.data(), c.value_ptrs.data(), pairs, n, rb, want.data());
+  GuardedBuffer out(n * rb, rng() % 64);
+  impl.unmask_scatter(c.mask_ptrs.data(), c.value_ptrs.data(), pairs, n, rb, out.data());
+  ASSERT_TRUE(out.GuardsIntact()) << "wrote outside the output";
+  ASSERT_EQ(0, std::memcmp(out.data(), want.data(), n * rb));
+}
+
 TEST_P(KernelPathTest, BooleanUnmaskMatchesReference) {
   C2K_SKIP_IF_UNSUPPORTED(impl());
   std::mt19937_64 rng(5);
-  for (int64_t pairs : {1, 2, 3, 4, 7}) {
-    for (int64_t rb : kRowBytes) {
+  for (int64_t pairs : {1, 2, 3, 4, 7})
+    for (int64_t rb : kRowBytes)
       for (int64_t n : Sizes(rb, threaded())) {
         if (n > 130 && pairs > 4) continue;
-        UnmaskCase c = MakeUnmaskCase(pairs, n, rb, /*overlap=*/0.3, /*leave_hole=*/false, rng);
-        SCOPED_TRACE(::testing::Message() << impl().name << " pairs=" << pairs << " n=" << n << " rb=" << rb);
-        std::vector<int64_t> counts(pairs, -7);
-        ASSERT_EQ(impl().unmask_check(c.mask_ptrs.data(), pairs, n, counts.data()), -1);
-        ASSERT_EQ(counts, c.counts);
-        std::vector<uint8_t> want(n * rb + 1);
-        reference::BooleanUnmaskScatter(c.mask_ptrs.data(), c.value_ptrs.data(), pairs, n, rb, want.data());
-        GuardedBuffer out(n * rb, rng() % 64);
-        impl().unmask_scatter(c.mask_ptrs.data(), c.value_ptrs.data(), pairs, n, rb, out.data());
-        ASSERT_TRUE(out.GuardsIntact()) << "wrote outside the output";
-        ASSERT_EQ(0, std::memcmp(out.data(), want.data(), n * rb));
+        CheckUnmask(impl(), pairs, n, rb, rng);
       }
-    }
-  }
+}
+
+// 3 to 9 pairs of 4- and 8-byte rows over several 4096-position blocks and ragged ends, with
+// overlapping masks (the first covering pair wins).
+TEST_P(KernelPathTest, BooleanUnmaskManyPairsAcrossBlocks) {
+  C2K_SKIP_IF_UNSUPPORTED(impl());
+  std::mt19937_64 rng(23);
+  for (int64_t pairs : {3, 4, 5, 8, 9})
+    for (int64_t rb : {4, 8})
+      for (int64_t n : {int64_t{200}, int64_t{4096 * 2 + 77}, int64_t{13001}}) CheckUnmask(impl(), pairs, n, rb, rng);
 }
 
 // The two-pair 4- and 8-byte paths: pair 0 at every density (pair 1 covers the rest, plus extra true
@@ -352,6 +377,36 @@ TEST(SegmentCountTrue, Int32Serial) { CheckSegments<int32_t>(INT64_MAX); }
 TEST(SegmentCountTrue, Int64Serial) { CheckSegments<int64_t>(INT64_MAX); }
 TEST(SegmentCountTrue, Int32Threaded) { CheckSegments<int32_t>(0); }
 TEST(SegmentCountTrue, Int64Threaded) { CheckSegments<int64_t>(0); }
+
+// Segments that start, end or lie exactly on the kernels' 64-position words and 32 Ki-position
+// chunks, segments longer than a chunk, empty ones at the start, middle and end, and a mask whose
+// length is not a multiple of 64; on every path, serial and threaded.
+TEST(SegmentCountTrue, SegmentsAcrossWordAndChunkBoundaries) {
+  std::mt19937_64 rng(17);
+  std::vector<int64_t> lengths = {0, 63, 1, 64, 0, 32768 - 128, 32768, 32767, 1, 100000, 65, 0};
+  for (int i = 0; i < 400; ++i) lengths.push_back(rng() % 7 == 0 ? rng() % 70000 : rng() % 130);
+  lengths.push_back(5);
+  lengths.push_back(0);
+  int64_t total = 0;
+  for (int64_t l : lengths) total += l;
+  for (double density : {0.5, 1.0, 0.0, -1.0}) {
+    ExactBuffer mask(total, 3);
+    FillMask(mask.as_bool(), total, density, rng);
+    std::vector<int64_t> want(lengths.size());
+    reference::SegmentCountTrue<int64_t>(lengths.data(), static_cast<int64_t>(lengths.size()), mask.as_bool(),
+                                         want.data());
+    for (CpuPath path : {CpuPath::kScalar, CpuPath::kAVX2, CpuPath::kAVX512}) {
+      if (!PathSupported(path)) continue;
+      ScopedCpuPath p(path);
+      for (int64_t threshold : {INT64_MAX, int64_t{0}}) {
+        ScopedParallelThreshold t(threshold);
+        std::vector<int64_t> got(lengths.size(), -1);
+        SegmentCountTrue<int64_t>(lengths.data(), static_cast<int64_t>(lengths.size()), mask.as_bool(), got.data());
+        ASSERT_EQ(want, got) << "path=" << CpuPathName(path) << " density=" << density << " threshold=" << threshold;
+      }
+    }
+  }
+}
 
 TEST(SegmentCountTrue, EveryPath) {
   for (CpuPath path : {CpuPath::kScalar, CpuPath::kAVX2, CpuPath::kAVX512}) {

@@ -49,7 +49,7 @@ Impl TableImpl(const std::string& name, bool supported, const detail::PathKernel
   if (!supported) return impl;
   impl.count = [=](const bool* m, int64_t n) { return k->count_true(m, n); };
   impl.compact = [=](const void* d, const bool* m, int64_t n, int64_t rb, void* o, int64_t* idx) {
-    return k->compact(d, m, n, rb, o, idx, 0);
+    return k->compact(d, m, n, rb, o, idx, 0, false);
   };
   impl.expand = [=](const void* pk, const bool* m, int64_t n, int64_t rb, void* o) { k->expand(pk, m, n, rb, o); };
   impl.unmask_check = [=](const bool* const* masks, int64_t pairs, int64_t n, int64_t* counts) {

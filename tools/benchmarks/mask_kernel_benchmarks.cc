@@ -1,20 +1,25 @@
 // Benchmarks of the mask kernels against memcpy on the same machine, in the same process.
 //
-// Every case reports bytes_per_second (input + mask + output bytes per run) and `vs_memcpy`: its rate
-// divided by the rate of a memcpy that moves the same traffic. A memcpy of C bytes reads C and writes C,
-// so the yardstick for a case that touches X bytes is a memcpy of X/2 bytes, rated as X bytes per
-// memcpy time ("bytes read plus written", as in issue 5). The memcpy runs with the same number of
+// Every case reports bytes_per_second (input + mask + output bytes per run, the conventional count),
+// moved_bytes_per_second (the bytes any implementation has to move: mask, the cache lines of kept
+// input, output; see Report) and `vs_memcpy`: the moved rate divided by the rate of a memcpy that
+// moves the same bytes. A memcpy of C bytes reads C and writes C, so the yardstick for a case that
+// moves X bytes is a memcpy of X/2 bytes, rated as X bytes per memcpy time ("bytes read plus
+// written", as in issue 5). The memcpy runs with the same number of
 // threads as the case (one thread, or the whole OpenMP team split into chunks), measured once per size
 // and cached.
 //
 // Names: <kernel>/<shape>/<density or mode>/<path>/<threads>, threads = "t1" (threshold forced high)
-// or "tN" (threshold forced to 0, N = omp_get_max_threads()).
+// or "tN" (threshold forced to 0, N = omp_get_max_threads()). `--cpu_path=avx2` (or scalar, avx512)
+// times the suite on that path instead of the best one; the context names the CPU model, its vector
+// features and whether the AVX-512 path can run here.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -169,13 +174,36 @@ class LoopTimer {
   std::chrono::steady_clock::time_point t0_;
 };
 
-void Report(benchmark::State& state, int64_t bytes_per_iter, const Config& c, const LoopTimer& timer) {
+// Two byte counts per case. `counted` is the conventional one (whole input + mask + output), reported
+// as bytes_per_second and comparable with NumPy/PyTorch figures computed the same way. `moved` is what
+// any implementation has to move: the mask, the cache lines of input it must read (a kernel that
+// skips a false row of 1 KiB never reads it) and the output it writes; it is reported as
+// moved_bytes_per_second, and vs_memcpy is computed on it (a memcpy moving the same bytes).
+void Report(benchmark::State& state, int64_t counted, int64_t moved, const Config& c, const LoopTimer& timer) {
   const double seconds = timer.Seconds();
   const int threads = c.threaded ? omp_get_max_threads() : 1;
-  state.SetBytesProcessed(state.iterations() * bytes_per_iter);
-  const double rate = static_cast<double>(state.iterations() * bytes_per_iter) / seconds;
-  state.counters["vs_memcpy"] = rate / MemcpyRate(bytes_per_iter, threads);
+  state.SetBytesProcessed(state.iterations() * counted);
+  const double moved_rate = static_cast<double>(state.iterations() * moved) / seconds;
+  state.counters["moved_bytes_per_second"] = benchmark::Counter(moved_rate, benchmark::Counter::kDefaults,
+                                                                benchmark::Counter::kIs1024);
+  state.counters["vs_memcpy"] = moved_rate / MemcpyRate(moved, threads);
   state.counters["threads"] = threads;
+}
+void Report(benchmark::State& state, int64_t bytes, const Config& c, const LoopTimer& timer) {
+  Report(state, bytes, bytes, c, timer);
+}
+
+// Bytes of the 64-byte lines of `data` (64-byte aligned, rows of rb bytes) that hold a kept row: what
+// reading the kept rows costs the memory system.
+int64_t KeptLineBytes(const bool* mask, int64_t n, int64_t rb) {
+  int64_t lines = 0, last_line = -1;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!mask[i]) continue;
+    const int64_t first = i * rb / 64, last = (i * rb + rb - 1) / 64;
+    lines += last - (first > last_line ? first : last_line + 1) + 1;
+    last_line = last;
+  }
+  return lines * 64;
 }
 
 std::string Suffix(const Config& c) {
@@ -224,13 +252,14 @@ void RegisterCompact(const std::string& shape, int64_t n, int64_t rb, double den
     const bool* mask = Mask(n, density);
     uint8_t* out = Scratch(0, n * rb).ptr;
     int64_t kept = 0;
+    const int64_t read = KeptLineBytes(mask, n, rb);
     const LoopTimer timer;
     for (auto _ : state) {
       kept = BooleanMaskCompact(data, mask, n, rb, out, nullptr);
       benchmark::DoNotOptimize(kept);
       benchmark::ClobberMemory();
     }
-    Report(state, n * rb + n + kept * rb, c, timer);
+    Report(state, n * rb + n + kept * rb, n + read + kept * rb, c, timer);
   });
 }
 
@@ -248,7 +277,7 @@ void RegisterCompactWithIndices(int64_t n, const Config& c) {
       kept = BooleanMaskCompact(data, mask, n, 4, out, idx);
       benchmark::ClobberMemory();
     }
-    Report(state, n * 4 + n + kept * 12, c, timer);
+    Report(state, n * 4 + n + kept * 12, n + KeptLineBytes(mask, n, 4) + kept * 12, c, timer);
   });
 }
 
@@ -374,9 +403,23 @@ void RegisterSequence(const std::string& shape, int64_t B, int64_t N, int64_t M,
       }
       benchmark::ClobberMemory();
     }
-    // Traffic counted like memcpy: every element read once (kept ones) or not, and written once; the
-    // conventional figure is input + output bytes.
-    Report(state, 2 * bytes, c, timer);
+    // Counted: input + output bytes. Moved: the kept spans' lines read, every byte written.
+    int64_t kept_lines = 0;
+    for (int64_t i = 0; i < N; ++i) {
+      Span span{0, 0};
+      switch (mode) {
+        case Mode::kSequence: span = SequenceSpan{arg.data()}(i); break;
+        case Mode::kRepeat: span = SequenceSpan{arg.data(), D}(i); break;
+        case Mode::kWindow: span = WindowSpan{arg.data(), M / 4}(i); break;
+        case Mode::kUpper: span = UpperSpan{}(i); break;
+        case Mode::kLower: span = LowerSpan{}(i); break;
+        case Mode::kUpperDiag: span = UpperDiagSpan{}(i); break;
+        case Mode::kLowerDiag: span = LowerDiagSpan{}(i); break;
+      }
+      const int64_t b = std::clamp<int64_t>(span.begin, 0, M), e = std::clamp<int64_t>(span.end, b, M);
+      if (e > b) kept_lines += ((i * M + e) * 4 + 63) / 64 - (i * M + b) * 4 / 64;
+    }
+    Report(state, 2 * bytes, B * kept_lines * 64 + bytes, c, timer);
   });
 }
 
@@ -397,7 +440,7 @@ void RegisterThresholdSweep() {
           kept = BooleanMaskCompact(data, mask, n, 4, out, nullptr);
           benchmark::ClobberMemory();
         }
-        Report(state, n * 4 + n + kept * 4, c, timer);
+        Report(state, n * 4 + n + kept * 4, n + KeptLineBytes(mask, n, 4) + kept * 4, c, timer);
       });
       Register("ThresholdSweep/SequenceMask/f32/n" + std::to_string(n) + Suffix(c), [=](benchmark::State& state) {
         Scope scope(state, c);
@@ -458,8 +501,42 @@ void RegisterStreamingSweep() {
   }
 }
 
-void RegisterAll() {
-  const CpuPath best = ActivePath();
+// The CPU this ran on, for the benchmark's context: the model name from /proc/cpuinfo, and the
+// instruction-set features the paths care about.
+std::string CpuModel() {
+  std::FILE* f = std::fopen("/proc/cpuinfo", "r");
+  if (!f) return "unknown";
+  char line[512];
+  std::string model = "unknown";
+  while (std::fgets(line, sizeof line, f)) {
+    const std::string l = line;
+    if (l.rfind("model name", 0) == 0) {
+      const size_t colon = l.find(':');
+      if (colon != std::string::npos) model = l.substr(colon + 2, l.size() - colon - 3);  // drop ": " and '\n'
+      break;
+    }
+  }
+  std::fclose(f);
+  return model;
+}
+
+std::string CpuFeatureList() {
+  std::string list;
+  __builtin_cpu_init();
+  const auto add = [&](const char* name, bool present) {
+    if (present) list += (list.empty() ? "" : " ") + std::string(name);
+  };
+  add("avx2", __builtin_cpu_supports("avx2"));
+  add("bmi2", __builtin_cpu_supports("bmi2"));
+  add("avx512f", __builtin_cpu_supports("avx512f"));
+  add("avx512bw", __builtin_cpu_supports("avx512bw"));
+  add("avx512vl", __builtin_cpu_supports("avx512vl"));
+  add("avx512vbmi2", __builtin_cpu_supports("avx512vbmi2"));
+  add("avx512vpopcntdq", __builtin_cpu_supports("avx512vpopcntdq"));
+  return list.empty() ? "baseline x86-64 only" : list;
+}
+
+void RegisterAll(CpuPath best) {
   const Config t1{best, false}, tn{best, true};
   const double kDensities[] = {0.1, 0.5, 0.9, 1.0, 0.0};
 
@@ -469,13 +546,14 @@ void RegisterAll() {
       RegisterCompact("f32_16M", kItems1D, 4, d, {path, false});
       RegisterCompact("i64_16M", kItems1D, 8, d, {path, false});
     }
+  for (double d : {0.1, 0.5, 0.9}) RegisterCompact("f16_16M", kItems1D, 2, d, t1);
   for (double d : {0.5}) {
     RegisterCompact("f32_16M", kItems1D, 4, d, tn);
     RegisterCompact("i64_16M", kItems1D, 8, d, tn);
   }
   RegisterCompactWithIndices(kItems1D, t1);
-  // Rows of 16, 32 and 256 floats (64 B, 128 B, 1 KiB).
-  for (int64_t floats : {16, 32, 256})
+  // Rows of 16, 32, 64, 256, 1024 and 4096 floats (64 B to 16 KiB).
+  for (int64_t floats : {16, 32, 64, 256, 1024, 4096})
     for (double d : kDensities)
       for (const Config& c : {t1, tn}) {
         if (c.threaded && d != 0.5) continue;
@@ -487,8 +565,11 @@ void RegisterAll() {
       RegisterExpand("f32_16M", kItems1D, 4, d, c);
     }
   RegisterExpand("rows16xf32_64MiB", kRowsBytes / 64, 64, 0.5, t1);
-  for (int pairs : {2, 4})
-    for (const Config& c : {t1, tn}) RegisterUnmask(pairs, kItems1D, c);
+  for (int pairs : {2, 3, 4, 5, 6, 8})
+    for (const Config& c : {t1, tn}) {
+      if (c.threaded && pairs != 2 && pairs != 4) continue;
+      RegisterUnmask(pairs, kItems1D, c);
+    }
   RegisterUnmaskCheck(2, kItems1D, t1);
   for (const Config& c : {t1, tn}) RegisterSegments(kItems1D, 100, c);
   for (Mode m : {Mode::kSequence, Mode::kWindow, Mode::kUpper, Mode::kLower, Mode::kUpperDiag, Mode::kLowerDiag})
@@ -525,13 +606,49 @@ void RegisterAll() {
 }  // namespace caffe2::kernels::bench
 
 int main(int argc, char** argv) {
+  using caffe2::kernels::CpuPath;
+  // --cpu_path=scalar|avx2|avx512: the path of the suite's cases (default: the best this CPU runs);
+  // the 1-D BooleanMask cases run every path regardless. Removed from argv before Google Benchmark
+  // parses its own flags.
+  CpuPath path = caffe2::kernels::ActivePath();
+  int kept_args = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const std::string prefix = "--cpu_path=";
+    if (arg.rfind(prefix, 0) != 0) {
+      argv[kept_args++] = argv[i];
+      continue;
+    }
+    const std::string name = arg.substr(prefix.size());
+    bool known = false;
+    for (CpuPath p : {CpuPath::kScalar, CpuPath::kAVX2, CpuPath::kAVX512})
+      if (name == caffe2::kernels::CpuPathName(p)) {
+        path = p;
+        known = true;
+      }
+    if (!known) {
+      std::fprintf(stderr, "unknown --cpu_path '%s' (scalar, avx2, avx512)\n", name.c_str());
+      return 1;
+    }
+    if (!caffe2::kernels::PathSupported(path)) {
+      std::fprintf(stderr, "--cpu_path=%s: this CPU cannot run that path (%s)\n", name.c_str(),
+                   caffe2::kernels::bench::CpuFeatureList().c_str());
+      return 1;
+    }
+  }
+  argc = kept_args;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::AddCustomContext("cpu_path", caffe2::kernels::CpuPathName(caffe2::kernels::ActivePath()));
+  benchmark::AddCustomContext("cpu_path", caffe2::kernels::CpuPathName(path));
+  benchmark::AddCustomContext("cpu_model", caffe2::kernels::bench::CpuModel());
+  benchmark::AddCustomContext("cpu_features", caffe2::kernels::bench::CpuFeatureList());
+  benchmark::AddCustomContext("avx512_path", caffe2::kernels::PathSupported(CpuPath::kAVX512)
+                                                 ? "available"
+                                                 : "absent: this CPU lacks AVX-512F/BW, its cases are skipped");
   benchmark::AddCustomContext("omp_max_threads", std::to_string(omp_get_max_threads()));
   benchmark::AddCustomContext("streaming_threshold_bytes",
                               std::to_string(caffe2::kernels::StreamingThresholdBytes()));
-  caffe2::kernels::bench::RegisterAll();
+  caffe2::kernels::bench::RegisterAll(path);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
