@@ -68,6 +68,8 @@ class Tensor {
   explicit Tensor(DeviceType) {}
   explicit Tensor(IntArrayRef dims, DeviceType = CPU) { Resize(dims); }
   explicit Tensor(const std::vector<int>& dims, DeviceType = CPU) { Resize(dims); }
+  // A deep copy (Caffe2's Tensor(src, device)); the tensor itself stays move-only.
+  Tensor(const Tensor& src, DeviceType) { CopyFrom(src); }
   ~Tensor();
 
   Tensor(Tensor&& other) noexcept;
