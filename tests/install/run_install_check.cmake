@@ -29,7 +29,11 @@ step("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix
 foreach(required
     include/caffe2_mask/caffe2_mask/caffe2_mask.h
     include/caffe2_mask/registry/operator_registry.h
-    include/caffe2_mask/proto/caffe2.pb.h)
+    include/caffe2_mask/proto/caffe2.pb.h
+    include/caffe2_mask/caffe2/core/operator.h
+    include/caffe2_mask/caffe2/proto/caffe2_pb.h
+    include/caffe2_mask/c10/util/StringUtil.h
+    lib/cmake/caffe2_mask/caffe2_maskOperatorLibrary.cmake)
   if(NOT EXISTS ${prefix}/${required})
     message(FATAL_ERROR "install check: ${prefix}/${required} was not installed")
   endif()
