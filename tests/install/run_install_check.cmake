@@ -56,3 +56,21 @@ message("${out}")
 if(NOT result EQUAL 0)
   message(FATAL_ERROR "install check: the consumer failed (${result})\n${out}\n${err}")
 endif()
+
+# The example operator library (examples/custom_operator), built out of tree the same way, and its
+# Caffe2-style test run.
+if(DEFINED EXAMPLE_SOURCE_DIR AND NOT "${EXAMPLE_SOURCE_DIR}" STREQUAL "")
+  set(example_build ${WORK_DIR}/example-build)
+  step("configure the example"
+    ${CMAKE_COMMAND} -S ${EXAMPLE_SOURCE_DIR} -B ${example_build} -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${prefix}
+    -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+    "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
+    -DCMAKE_BUILD_TYPE=${BUILD_TYPE})
+  step("build the example" ${CMAKE_COMMAND} --build ${example_build} ${config_args})
+  find_program(example_test masked_softmax_op_test PATHS ${example_build} ${example_build}/${BUILD_TYPE} NO_DEFAULT_PATH)
+  if(NOT example_test)
+    message(FATAL_ERROR "install check: the example test was not built in ${example_build}")
+  endif()
+  step("run the example test" ${example_test})
+endif()
