@@ -67,7 +67,11 @@ class Tensor {
   Tensor() = default;
   explicit Tensor(DeviceType) {}
   explicit Tensor(IntArrayRef dims, DeviceType = CPU) { Resize(dims); }
-  explicit Tensor(const std::vector<int>& dims, DeviceType = CPU) { Resize(dims); }
+  // Templates so that a braced list ({2, 3}) still means IntArrayRef, unambiguously.
+  template <typename I, typename = std::enable_if_t<std::is_same_v<I, int>>>
+  explicit Tensor(const std::vector<I>& dims, DeviceType = CPU) {
+    Resize(dims);
+  }
   // A deep copy (Caffe2's Tensor(src, device)); the tensor itself stays move-only.
   Tensor(const Tensor& src, DeviceType) { CopyFrom(src); }
   ~Tensor();
@@ -89,12 +93,18 @@ class Tensor {
     const int64_t list[] = {static_cast<int64_t>(dims)...};
     Resize(IntArrayRef(list, sizeof...(Ints)));
   }
-  // Caffe2 code passes int dims as often as int64 ones.
-  void Resize(const std::vector<int>& dims) { Resize(std::vector<int64_t>(dims.begin(), dims.end())); }
+  // Caffe2 code passes int dims as often as int64 ones (templates: a braced list stays IntArrayRef).
+  template <typename I, typename = std::enable_if_t<std::is_same_v<I, int>>>
+  void Resize(const std::vector<I>& dims) {
+    Resize(std::vector<int64_t>(dims.begin(), dims.end()));
+  }
   void ResizeLike(const Tensor& other) { Resize(other.sizes()); }
   // Changes the shape without touching data; the element count must stay the same.
   void Reshape(IntArrayRef dims);
-  void Reshape(const std::vector<int>& dims) { Reshape(std::vector<int64_t>(dims.begin(), dims.end())); }
+  template <typename I, typename = std::enable_if_t<std::is_same_v<I, int>>>
+  void Reshape(const std::vector<I>& dims) {
+    Reshape(std::vector<int64_t>(dims.begin(), dims.end()));
+  }
   // Keeps the first `outer_dim` rows (dim 0) and their data; outer_dim may not exceed dim 0.
   void ShrinkTo(int64_t outer_dim);
   // Grows dim 0 by `num` rows, keeping the data; when the buffer must grow it grows by at least

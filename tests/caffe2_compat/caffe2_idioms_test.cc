@@ -391,6 +391,14 @@ TEST(Caffe2IdiomsTest, UtilitiesFlagsAndLogging) {
   TORCH_CHECK_NOTNULL(&value);
 
   EXPECT_THROW(CAFFE_ENFORCE_EQ_WITH_CALLER(1, 2, "different"), EnforceNotMet);
+  const Tensor left(vector<int>{2, 3});
+  const Tensor right(vector<int>{3});
+  try {
+    CAFFE_ENFORCE_EQ(left.sizes(), right.sizes(), "shapes");
+    FAIL();
+  } catch (const EnforceNotMet& e) {
+    EXPECT_NE(string(e.what()).find("shapes ([2, 3] vs. [3])"), string::npos) << e.what();
+  }
   EXPECT_THROW(CAFFE_ENFORCE_THAT(std::less<int>(), <, 3, 2), EnforceNotMet);
   EXPECT_THROW(CAFFE_NOT_IMPLEMENTED, c10::Error);
   try {
