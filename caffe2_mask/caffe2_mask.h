@@ -15,5 +15,6 @@
 #include "caffe2_mask/framework/workspace.h"
 #include "proto/caffe2.pb.h"
 #include "registry/gradient.h"
+#include "registry/operator_library.h"
 #include "registry/operator_registry.h"
 #include "registry/operator_schema.h"

@@ -61,6 +61,44 @@ void GradientMakerBase::SetDense(int i, const std::string& name) {
   g_input_[i].dense_ = name;
 }
 
+std::string GradientMakerBase::GI_I(int i) {
+  const std::string name = GradientSliceIndices(I(i));
+  CAFFE_ENFORCE(!g_input_[i].IsDense(), "gradient maker for ", def_.type(), ": input ", i,
+                " already has a dense gradient");
+  g_input_[i].indices_ = name;
+  return name;
+}
+
+std::string GradientMakerBase::GI_V(int i) {
+  const std::string name = GradientSliceValues(I(i));
+  CAFFE_ENFORCE(!g_input_[i].IsDense(), "gradient maker for ", def_.type(), ": input ", i,
+                " already has a dense gradient");
+  g_input_[i].values_ = name;
+  return name;
+}
+
+const std::string& GradientMakerBase::GO_I(int i) const {
+  O(i);
+  CAFFE_ENFORCE(g_output_[i].IsSparse(), "the gradient of ", def_.type(), " needs a sparse gradient for output ",
+                i, " ('", def_.output(i), "'), but it is ", g_output_[i].IsDense() ? "dense" : "missing");
+  return g_output_[i].indices_;
+}
+
+const std::string& GradientMakerBase::GO_V(int i) const {
+  O(i);
+  CAFFE_ENFORCE(g_output_[i].IsSparse(), "the gradient of ", def_.type(), " needs a sparse gradient for output ",
+                i, " ('", def_.output(i), "'), but it is ", g_output_[i].IsDense() ? "dense" : "missing");
+  return g_output_[i].values_;
+}
+
+void GradientMakerBase::SetSparse(int i, const std::string& indices, const std::string& values) {
+  I(i);
+  CAFFE_ENFORCE(!g_input_[i].IsDense(), "gradient maker for ", def_.type(), ": input ", i,
+                " already has a dense gradient");
+  g_input_[i].indices_ = indices;
+  g_input_[i].values_ = values;
+}
+
 GradientOpsMeta ThrowInTheTowelIfGradientIsCalled::Get() {
   CAFFE_THROW("a gradient is needed through ", OperatorSummary(def_), ", but ", def_.type(),
               " is declared SHOULD_NOT_DO_GRADIENT: its outputs must not be on a gradient path");

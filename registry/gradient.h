@@ -47,6 +47,8 @@ class GradientMakerBase {
   const OperatorDef& Def() const { return def_; }
 
   static std::string GradientName(const std::string& name) { return name + "_grad"; }
+  static std::string GradientSliceIndices(const std::string& name) { return name + "_grad_indices"; }
+  static std::string GradientSliceValues(const std::string& name) { return name + "_grad_values"; }
 
  protected:
   // Forward input / output names.
@@ -58,6 +60,15 @@ class GradientMakerBase {
   const std::string& GO(int i) const;
   // Records `name` as input i's dense gradient.
   void SetDense(int i, const std::string& name);
+  // Input i's gradient as a sparse (indices, values) pair: names them `<input>_grad_indices` and
+  // `<input>_grad_values` and records both (Caffe2's GI_I / GI_V).
+  std::string GI_I(int i);
+  std::string GI_V(int i);
+  // The sparse gradient of output i; an output whose gradient is not sparse is an error.
+  const std::string& GO_I(int i) const;
+  const std::string& GO_V(int i) const;
+  // Records (indices, values) as input i's sparse gradient.
+  void SetSparse(int i, const std::string& indices, const std::string& values);
 
   template <typename... Args>
   static std::vector<OperatorDef> SingleGradientDef(const Args&... args) {
@@ -110,14 +121,14 @@ std::unique_ptr<GradientMakerBase> DefaultGradientMakerCreator(const OperatorDef
                               const std::vector<::caffe2::GradientWrapper>&>                  \
       CAFFE_ANONYMOUS_VARIABLE(g_gradient_maker_)(                                            \
           ::caffe2::GradientRegistry(), #name,                                                \
-          &::caffe2::DefaultGradientMakerCreator<__VA_ARGS__>, CAFFE2_MASK_WHERE)
+          &::caffe2::DefaultGradientMakerCreator<__VA_ARGS__>, CAFFE2_MASK_WHERE);
 #define REGISTER_GRADIENT_STR(str_name, ...)                                                   \
   static ::caffe2::Registerer<std::string, std::unique_ptr<::caffe2::GradientMakerBase>,      \
                               const ::caffe2::OperatorDef&,                                   \
                               const std::vector<::caffe2::GradientWrapper>&>                  \
       CAFFE_ANONYMOUS_VARIABLE(g_gradient_maker_)(                                            \
           ::caffe2::GradientRegistry(), str_name,                                             \
-          &::caffe2::DefaultGradientMakerCreator<__VA_ARGS__>, CAFFE2_MASK_WHERE)
+          &::caffe2::DefaultGradientMakerCreator<__VA_ARGS__>, CAFFE2_MASK_WHERE);
 #define NO_GRADIENT(name) REGISTER_GRADIENT(name, ::caffe2::NoGradient)
 #define SHOULD_NOT_DO_GRADIENT(name) REGISTER_GRADIENT(name, ::caffe2::ThrowInTheTowelIfGradientIsCalled)
 #define GRADIENT_NOT_IMPLEMENTED_YET(name) REGISTER_GRADIENT(name, ::caffe2::GradientNotImplementedYet)

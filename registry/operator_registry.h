@@ -1,4 +1,5 @@
-// The operator registry and the registration macros Caffe2 code uses.
+// The operator registry and the registration macros Caffe2 code uses. Like Caffe2's, each macro ends
+// its declaration itself, so it may be written with or without a trailing `;`.
 #pragma once
 
 #include <memory>
@@ -30,7 +31,7 @@ std::unique_ptr<OperatorBase> DefaultOperatorCreator(const OperatorDef& def, Wor
   static ::caffe2::Registerer<std::string, std::unique_ptr<::caffe2::OperatorBase>,         \
                               const ::caffe2::OperatorDef&, ::caffe2::Workspace*>           \
       CAFFE_ANONYMOUS_VARIABLE(g_cpu_operator_)(::caffe2::CPUOperatorRegistry(), #key, __VA_ARGS__, \
-                                                CAFFE2_MASK_WHERE)
+                                                CAFFE2_MASK_WHERE);
 #define REGISTER_CPU_OPERATOR(name, ...) \
   REGISTER_CPU_OPERATOR_CREATOR(name, &::caffe2::DefaultOperatorCreator<__VA_ARGS__>)
 #define REGISTER_CPU_OPERATOR_STR(str_name, ...)                                             \
@@ -38,5 +39,9 @@ std::unique_ptr<OperatorBase> DefaultOperatorCreator(const OperatorDef& def, Wor
                               const ::caffe2::OperatorDef&, ::caffe2::Workspace*>           \
       CAFFE_ANONYMOUS_VARIABLE(g_cpu_operator_)(::caffe2::CPUOperatorRegistry(), str_name,  \
                                                 &::caffe2::DefaultOperatorCreator<__VA_ARGS__>, \
-                                                CAFFE2_MASK_WHERE)
+                                                CAFFE2_MASK_WHERE);
 #define REGISTER_CPU_GRADIENT_OPERATOR(name, ...) REGISTER_CPU_OPERATOR(name, __VA_ARGS__)
+// Caffe2's engine variants: registered as "<name>_ENGINE_<engine>", which CreateOperator picks for a
+// def whose `engine` names it (and falls back to <name> otherwise).
+#define REGISTER_CPU_OPERATOR_WITH_ENGINE(name, engine, ...) \
+  REGISTER_CPU_OPERATOR_STR(#name "_ENGINE_" #engine, __VA_ARGS__)

@@ -78,6 +78,18 @@ OpSchema& OpSchema::AllowOneToOneInplace() {
   return AllowInplace([](int in, int out) { return in == out; });
 }
 
+OpSchema& OpSchema::EnforceInplace(std::set<std::pair<int, int>> pairs) {
+  return EnforceInplace([pairs = std::move(pairs)](int in, int out) { return pairs.count({in, out}) > 0; });
+}
+OpSchema& OpSchema::EnforceInplace(std::function<bool(int, int)> enforced) {
+  inplace_enforced_ = enforced;
+  inplace_allowed_ = std::move(enforced);
+  return *this;
+}
+OpSchema& OpSchema::EnforceOneToOneInplace() {
+  return EnforceInplace([](int in, int out) { return in == out; });
+}
+
 OpSchema& OpSchema::SetDoc(std::string doc) {
   doc_ = std::move(doc);
   return *this;
@@ -117,6 +129,66 @@ OpSchema& OpSchema::IdenticalTypeAndShapeOfInput(int index) {
   });
 }
 
+OpSchema& OpSchema::IdenticalTypeAndShapeOfInputDim(int index, int dim) {
+  return TensorInferenceFunction([index, dim](const OperatorDef&, const std::vector<TensorShape>& in) {
+    std::vector<TensorShape> out(1);
+    if (index < static_cast<int>(in.size()) && !in[index].unknown_shape() && dim < in[index].dims_size()) {
+      out[0].set_data_type(in[index].data_type());
+      out[0].add_dims(in[index].dims(dim));
+    } else {
+      out[0].set_unknown_shape(true);
+    }
+    return out;
+  });
+}
+OpSchema& OpSchema::IdenticalTypeAndShapeOfMultipleInputs(const std::vector<int>& indices) {
+  return TensorInferenceFunction([indices](const OperatorDef&, const std::vector<TensorShape>& in) {
+    std::vector<TensorShape> out(indices.size());
+    for (size_t i = 0; i < indices.size(); ++i) {
+      if (indices[i] < static_cast<int>(in.size())) {
+        out[i] = in[indices[i]];
+      } else {
+        out[i].set_unknown_shape(true);
+      }
+    }
+    return out;
+  });
+}
+OpSchema& OpSchema::ScalarType(TensorProto::DataType data_type) {
+  return TensorInferenceFunction([data_type](const OperatorDef& def, const std::vector<TensorShape>&) {
+    TensorShape scalar;
+    scalar.set_data_type(data_type);
+    return std::vector<TensorShape>(def.output_size(), scalar);
+  });
+}
+OpSchema& OpSchema::CostInferenceFunction(CostInferenceFunctionType function) {
+  cost_inference_ = std::move(function);
+  return *this;
+}
+OpSchema::Cost OpSchema::InferCost(const OperatorDef& def, const std::vector<TensorShape>& input_shapes) const {
+  CAFFE_ENFORCE(cost_inference_, "operator ", name_, " has no cost inference function");
+  return cost_inference_(def, input_shapes);
+}
+OpSchema& OpSchema::DeviceInferenceFunction(DeviceInferenceFunctionType function) {
+  device_inference_ = std::move(function);
+  return *this;
+}
+std::pair<std::vector<DeviceOption>, std::vector<DeviceOption>> OpSchema::InferDevice(
+    const OperatorDef& def) const {
+  if (device_inference_) return device_inference_(def);
+  const DeviceOption device = def.has_device_option() ? def.device_option() : DeviceOption();
+  return {std::vector<DeviceOption>(def.input_size(), device),
+          std::vector<DeviceOption>(def.output_size(), device)};
+}
+OpSchema& OpSchema::InheritOnnxSchema(const std::string& onnx_schema_name) {
+  onnx_schema_ = onnx_schema_name;
+  return *this;
+}
+OpSchema& OpSchema::Private() {
+  private_ = true;
+  return *this;
+}
+
 std::vector<std::string> OpSchema::Problems(const OperatorDef& def) const {
   std::vector<std::string> problems;
   const int inputs = def.input_size();
@@ -138,6 +210,10 @@ std::vector<std::string> OpSchema::Problems(const OperatorDef& def) const {
       if (def.input(in) == def.output(out) && !inplace_allowed_(in, out)) {
         problems.push_back(MakeString(name_, " cannot run in place: input ", in, " and output ", out,
                                       " are both blob '", def.input(in), "'"));
+      }
+      if (def.input(in) != def.output(out) && inplace_enforced_(in, out)) {
+        problems.push_back(MakeString(name_, " runs in place only: output ", out, " must be blob '",
+                                      def.input(in), "' (input ", in, "), not '", def.output(out), "'"));
       }
     }
   }
@@ -228,12 +304,23 @@ std::mutex& SchemaMutex() {
 OpSchema& OpSchemaRegistry::NewSchema(const std::string& name, const std::string& file, int line) {
   std::lock_guard<std::mutex> lock(SchemaMutex());
   auto& schemas = SchemaMap();
+  const std::string origin = RegistrationOrigin(MakeString(file, ":", line));
+  LibraryRegistrationScope* scope = LibraryRegistrationScope::Current();
   auto it = schemas.find(name);
   if (it != schemas.end()) {
-    CAFFE_THROW("schema '", name, "' is defined twice: at ", it->second->file(), ":", it->second->line(),
-                " and at ", file, ":", line);
+    std::string error = MakeString("schema '", name, "' is defined twice: at ", it->second->file(), ":",
+                                   it->second->line(), " and at ", origin);
+    if (scope == nullptr) CAFFE_THROW(error);
+    // The library's OPERATOR_SCHEMA still needs an object to configure; it never becomes visible and
+    // lives until the failed library is unloaded (the loader keeps it).
+    scope->AddError(std::move(error));
+    auto orphan = std::make_shared<OpSchema>(name, file, line);
+    scope->AddUndo([orphan] {});
+    return *orphan;
   }
-  return *schemas.emplace(name, std::make_unique<OpSchema>(name, file, line)).first->second;
+  OpSchema& schema = *schemas.emplace(name, std::make_unique<OpSchema>(name, file, line)).first->second;
+  if (scope != nullptr) scope->AddUndo([name] { SchemaMap().erase(name); });
+  return schema;
 }
 
 const OpSchema* OpSchemaRegistry::Schema(const std::string& name) {

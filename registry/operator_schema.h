@@ -3,6 +3,7 @@
 // operator's constructor runs.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <set>
 #include <string>
@@ -18,6 +19,18 @@ class OpSchema {
  public:
   using ShapeInference =
       std::function<std::vector<TensorShape>(const OperatorDef&, const std::vector<TensorShape>&)>;
+  using TensorInferenceFunctionType = ShapeInference;
+  // What running the operator costs, as Caffe2's cost inference reports it.
+  struct Cost {
+    uint64_t flops{0};
+    uint64_t bytes_read{0};
+    uint64_t bytes_written{0};
+    uint64_t params_bytes{0};
+  };
+  using CostInferenceFunctionType =
+      std::function<Cost(const OperatorDef&, const std::vector<TensorShape>&)>;
+  using DeviceInferenceFunctionType =
+      std::function<std::pair<std::vector<DeviceOption>, std::vector<DeviceOption>>(const OperatorDef&)>;
 
   struct Argument {
     std::string name;
@@ -45,6 +58,10 @@ class OpSchema {
   OpSchema& AllowInplace(std::set<std::pair<int, int>> pairs);
   OpSchema& AllowInplace(std::function<bool(int, int)> allowed);
   OpSchema& AllowOneToOneInplace();
+  // The output must share the blob of the input (Caffe2's EnforceInplace); enforced implies allowed.
+  OpSchema& EnforceInplace(std::set<std::pair<int, int>> pairs);
+  OpSchema& EnforceInplace(std::function<bool(int, int)> enforced);
+  OpSchema& EnforceOneToOneInplace();
 
   OpSchema& SetDoc(std::string doc);
   OpSchema& Input(int index, std::string name, std::string description);
@@ -54,6 +71,39 @@ class OpSchema {
   OpSchema& TensorInferenceFunction(ShapeInference function);
   OpSchema& IdenticalTypeAndShape();
   OpSchema& IdenticalTypeAndShapeOfInput(int index);
+  // One output: input `index`'s dtype, with the shape of its dim `dim` only (a 1-D shape).
+  OpSchema& IdenticalTypeAndShapeOfInputDim(int index, int dim);
+  // One output per listed input, each the type and shape of that input.
+  OpSchema& IdenticalTypeAndShapeOfMultipleInputs(const std::vector<int>& indices);
+  // Every output is a scalar (no dims) of dtype `data_type`.
+  OpSchema& ScalarType(TensorProto::DataType data_type);
+  OpSchema& CostInferenceFunction(CostInferenceFunctionType function);
+  bool HasCostInferenceFunction() const { return static_cast<bool>(cost_inference_); }
+  // An operator without a cost function is an error.
+  Cost InferCost(const OperatorDef& def, const std::vector<TensorShape>& input_shapes) const;
+  // Where inputs and outputs live. The CPU is the only device here, so the default (every blob on
+  // the def's device) is what any function must return; it is kept for code that asks.
+  OpSchema& DeviceInferenceFunction(DeviceInferenceFunctionType function);
+  std::pair<std::vector<DeviceOption>, std::vector<DeviceOption>> InferDevice(const OperatorDef& def) const;
+
+  // Metadata only: recorded where it has a reader, otherwise accepted so Caffe2 schemas compile.
+  OpSchema& InheritOnnxSchema(const std::string& onnx_schema_name);
+  OpSchema& InheritOnnxSchema() { return InheritOnnxSchema(name_); }
+  const std::string& onnx_schema() const { return onnx_schema_; }
+  // Hidden from documentation listings.
+  OpSchema& Private();
+  bool private_op() const { return private_; }
+  OpSchema& InputsCanCrossDevices() { return *this; }
+  // Caffe2's benchmark input fillers; this runtime has no filler-driven benchmarks.
+  OpSchema& ValueKeyLengthInputFillers(size_t, size_t, size_t) { return *this; }
+  OpSchema& ValueLengthInputFillers(size_t, size_t) { return *this; }
+  OpSchema& DisallowInputFillers() { return *this; }
+  // Calls `populator` on this schema (for schemas shared by several operators).
+  OpSchema& FillUsing(const std::function<void(OpSchema&)>& populator) {
+    if (populator) populator(*this);
+    return *this;
+  }
+  bool inplace_enforced(int input, int output) const { return inplace_enforced_(input, output); }
 
   // Every way `def` breaks this schema, each a full sentence; empty when it conforms.
   std::vector<std::string> Problems(const OperatorDef& def) const;
@@ -90,6 +140,11 @@ class OpSchema {
   std::function<bool(int)> num_outputs_ok_ = [](int) { return true; };
   std::function<bool(int, int)> num_inputs_outputs_ok_;
   std::function<bool(int, int)> inplace_allowed_ = [](int, int) { return false; };
+  std::function<bool(int, int)> inplace_enforced_ = [](int, int) { return false; };
+  CostInferenceFunctionType cost_inference_;
+  DeviceInferenceFunctionType device_inference_;
+  std::string onnx_schema_;
+  bool private_ = false;
   std::string input_count_text_ = "any number";
   std::string output_count_text_ = "any number";
   std::vector<TensorDoc> input_docs_;

@@ -27,6 +27,30 @@ std::string Lower(std::string s) {
 }
 }  // namespace
 
+namespace {
+thread_local LibraryRegistrationScope* current_scope = nullptr;
+}  // namespace
+
+LibraryRegistrationScope::LibraryRegistrationScope(std::string library)
+    : library_(std::move(library)), previous_(current_scope) {
+  current_scope = this;
+}
+
+LibraryRegistrationScope::~LibraryRegistrationScope() { current_scope = previous_; }
+
+LibraryRegistrationScope* LibraryRegistrationScope::Current() { return current_scope; }
+
+void LibraryRegistrationScope::UndoAll() {
+  for (auto it = undos_.rbegin(); it != undos_.rend(); ++it) (*it)();
+  undos_.clear();
+}
+
+std::string RegistrationOrigin(const std::string& where) {
+  const LibraryRegistrationScope* scope = LibraryRegistrationScope::Current();
+  if (scope == nullptr) return where;
+  return MakeString(where, " in operator library '", scope->library(), "'");
+}
+
 std::vector<std::string> CloseNames(const std::string& name, const std::vector<std::string>& candidates,
                                     size_t max_results) {
   // Close means: a few edits away (relative to the length), or one name contains the other.

@@ -17,6 +17,38 @@ namespace caffe2 {
 std::vector<std::string> CloseNames(const std::string& name, const std::vector<std::string>& candidates,
                                     size_t max_results = 5);
 
+// Registrations made while an operator library loads (LoadOperatorLibrary, on the loading thread).
+// They run inside dlopen's static initializers, where an exception would terminate the program, so a
+// duplicate is recorded here instead of thrown, and every registration records how to undo itself:
+// if anything went wrong, the loader undoes the library's registrations and throws one error.
+class LibraryRegistrationScope {
+ public:
+  explicit LibraryRegistrationScope(std::string library);
+  ~LibraryRegistrationScope();
+  LibraryRegistrationScope(const LibraryRegistrationScope&) = delete;
+  LibraryRegistrationScope& operator=(const LibraryRegistrationScope&) = delete;
+
+  // The scope of the library loading on this thread, or nullptr.
+  static LibraryRegistrationScope* Current();
+
+  const std::string& library() const { return library_; }
+  void AddError(std::string error) { errors_.push_back(std::move(error)); }
+  void AddUndo(std::function<void()> undo) { undos_.push_back(std::move(undo)); }
+  const std::vector<std::string>& errors() const { return errors_; }
+  // Undoes every registration made in this scope, newest first.
+  void UndoAll();
+
+ private:
+  std::string library_;
+  LibraryRegistrationScope* previous_;
+  std::vector<std::string> errors_;
+  std::vector<std::function<void()>> undos_;
+};
+
+// The origin of a registration at `where` ("file:line"): "file:line" itself for code linked into the
+// program, "file:line in operator library 'path'" while a library loads.
+std::string RegistrationOrigin(const std::string& where);
+
 template <class Key, class ObjectPtr, class... Args>
 class Registry {
  public:
@@ -24,12 +56,20 @@ class Registry {
 
   // `where` is "file:line" of the registration, reported if the key comes twice.
   void Register(const Key& key, Creator creator, const std::string& where) {
+    const std::string origin = RegistrationOrigin(where);
+    LibraryRegistrationScope* scope = LibraryRegistrationScope::Current();
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(key);
     if (it != entries_.end()) {
-      CAFFE_THROW("'", key, "' is registered twice: at ", it->second.where, " and at ", where);
+      std::string error = MakeString("'", key, "' is registered twice: at ", it->second.where, " and at ", origin);
+      if (scope != nullptr) {
+        scope->AddError(std::move(error));
+        return;
+      }
+      CAFFE_THROW(error);
     }
-    entries_.emplace(key, Entry{std::move(creator), where});
+    entries_.emplace(key, Entry{std::move(creator), origin});
+    if (scope != nullptr) scope->AddUndo([this, key] { Erase(key); });
   }
 
   bool Has(const Key& key) const {
@@ -49,7 +89,8 @@ class Registry {
     return (*creator)(args...);
   }
 
-  // Where the key was registered, or "" if it was not.
+  // Where the key was registered ("file:line", plus the library for one loaded at run time), or ""
+  // if it was not.
   std::string Where(const Key& key) const {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(key);
@@ -70,6 +111,10 @@ class Registry {
     Creator creator;
     std::string where;
   };
+  void Erase(const Key& key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    entries_.erase(key);
+  }
   mutable std::mutex mutex_;
   std::map<Key, Entry> entries_;
 };
@@ -90,4 +135,10 @@ class Registerer {
 #define CAFFE_ANONYMOUS_VARIABLE(prefix) CAFFE2_MASK_CONCAT(prefix, __COUNTER__)
 #define CAFFE2_MASK_STRINGIFY_IMPL(x) #x
 #define CAFFE2_MASK_STRINGIFY(x) CAFFE2_MASK_STRINGIFY_IMPL(x)
+// The origin of a registration: "file:line", marked for the built-in operators (their library is
+// compiled with CAFFE2_MASK_BUILTIN_OPERATORS) so a clash names which side is which.
+#ifdef CAFFE2_MASK_BUILTIN_OPERATORS
+#define CAFFE2_MASK_WHERE __FILE__ ":" CAFFE2_MASK_STRINGIFY(__LINE__) " (built-in)"
+#else
 #define CAFFE2_MASK_WHERE __FILE__ ":" CAFFE2_MASK_STRINGIFY(__LINE__)
+#endif

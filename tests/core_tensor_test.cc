@@ -58,9 +58,9 @@ TEST(Tensor, ResizeFormsAndShapeQueries) {
   EXPECT_EQ(t.size_to_dim(0), 1);
   EXPECT_EQ(t.size_to_dim(2), 6);
   EXPECT_EQ(t.size_to_dim(3), 24);
-  EXPECT_EQ(t.size_between_dim(1, 3), 12);
+  EXPECT_EQ(t.size_between_dim(0, 2), 3);  // Caffe2: the dims strictly between, here dim 1 only
+  EXPECT_EQ(t.size_between_dim(2, 0), 3);
   EXPECT_EQ(t.size_between_dim(1, 1), 1);
-  EXPECT_EQ(t.size_between_dim(0, 2), 6);
   EXPECT_EQ(t.canonical_axis_index(-1), 2);
   EXPECT_EQ(t.canonical_axis_index(-3), 0);
   EXPECT_EQ(t.canonical_axis_index(1), 1);
@@ -87,8 +87,31 @@ TEST(Tensor, AxisErrors) {
   ExpectThrowContaining([&] { t.size(5); }, {"axis 5"});
   ExpectThrowContaining([&] { t.size_from_dim(3); }, {"size_from_dim(3)"});
   ExpectThrowContaining([&] { t.size_to_dim(-1); }, {"size_to_dim(-1)"});
-  ExpectThrowContaining([&] { t.size_between_dim(2, 1); }, {"size_between_dim(2, 1)"});
-  ExpectThrowContaining([&] { t.size_between_dim(0, 3); }, {"size_between_dim(0, 3)"});
+  ExpectThrowContaining([&] { t.size_between_dim(0, 2); }, {"size_between_dim(0, 2)", "[0, 2)"});
+  ExpectThrowContaining([&] { t.size_between_dim(-1, 1); }, {"size_between_dim(-1, 1)"});
+}
+
+// Regression for Caffe2's SequenceMask with `batch`, which corrupted the heap when size_between_dim
+// meant the product of dims [k, l): on [2, 3, 4], (0, 2) must be 3, not 6.
+TEST(Tensor, SizeBetweenDimIsCaffe2sOnEveryPairOfARank4Shape) {
+  const Dims dims = {2, 3, 5, 7};
+  Tensor t(dims);
+  for (int k = 0; k < 4; ++k) {
+    for (int l = 0; l < 4; ++l) {
+      // Written from the definition: multiply dim i when it lies strictly between k and l.
+      int64_t expected = 1;
+      for (int i = 0; i < 4; ++i) {
+        if ((k < i && i < l) || (l < i && i < k)) expected *= dims[i];
+      }
+      EXPECT_EQ(t.size_between_dim(k, l), expected) << "k=" << k << " l=" << l;
+    }
+  }
+  EXPECT_EQ(t.size_between_dim(0, 3), 15);
+  EXPECT_EQ(t.size_between_dim(3, 0), 15);
+  EXPECT_EQ(t.size_between_dim(1, 2), 1);
+  EXPECT_EQ(Tensor(Dims{2, 3, 4}).size_between_dim(0, 2), 3);
+  ExpectThrowContaining([&] { t.size_between_dim(0, 4); }, {"size_between_dim(0, 4)"});
+  ExpectThrowContaining([&] { t.size_between_dim(4, 0); }, {"size_between_dim(4, 0)"});
 }
 
 TEST(Tensor, ReshapeKeepsDataAndNeedsSameCount) {

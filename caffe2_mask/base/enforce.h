@@ -11,10 +11,22 @@
 namespace caffe2 {
 
 namespace detail {
+template <typename T>
+void AppendOne(std::ostream& out, const T& value) {
+  out << value;
+}
+// Vectors (a tensor's sizes(), say) print as "[2, 3]", so CAFFE_ENFORCE_EQ(a.sizes(), b.sizes())
+// works as it does in Caffe2, whose sizes() is a printable IntArrayRef.
+template <typename T, typename A>
+void AppendOne(std::ostream& out, const std::vector<T, A>& values) {
+  out << "[";
+  for (size_t i = 0; i < values.size(); ++i) out << (i ? ", " : "") << values[i];
+  out << "]";
+}
 inline void AppendToStream(std::ostream&) {}
 template <typename T, typename... Rest>
 void AppendToStream(std::ostream& out, const T& first, const Rest&... rest) {
-  out << first;
+  AppendOne(out, first);
   AppendToStream(out, rest...);
 }
 }  // namespace detail

@@ -13,6 +13,7 @@ class OperatorDef;
 class CPUContext {
  public:
   static constexpr DeviceType device_type() { return CPU; }
+  static constexpr DeviceType GetDeviceType() { return CPU; }
 
   CPUContext() = default;
   explicit CPUContext(const DeviceOption&) {}
@@ -39,6 +40,34 @@ class CPUContext {
   }
   static void CopyBytesFromCPU(size_t nbytes, const void* src, void* dst) {
     CopyBytesSameDevice(nbytes, src, dst);
+  }
+
+  // Caffe2's device-pair spellings; the CPU is both ends of every copy here.
+  template <class SrcContext, class DstContext>
+  static void CopyBytes(size_t nbytes, const void* src, void* dst) {
+    CopyBytesSameDevice(nbytes, src, dst);
+  }
+  template <typename T, class SrcContext, class DstContext>
+  static void Copy(size_t n, const T* src, T* dst) {
+    CopySameDevice(n, src, dst);
+  }
+  template <class SrcContext, class DstContext>
+  static void CopyItems(TypeMeta meta, size_t n, const void* src, void* dst) {
+    CopyItemsSameDevice(meta, n, src, dst);
+  }
+  static void CopyItemsFromCPU(TypeMeta meta, size_t n, const void* src, void* dst) {
+    CopyItemsSameDevice(meta, n, src, dst);
+  }
+  static void CopyItemsToCPU(TypeMeta meta, size_t n, const void* src, void* dst) {
+    CopyItemsSameDevice(meta, n, src, dst);
+  }
+  template <typename T>
+  static void CopyFromCPU(size_t n, const T* src, T* dst) {
+    CopySameDevice(n, src, dst);
+  }
+  template <typename T>
+  static void CopyToCPU(size_t n, const T* src, T* dst) {
+    CopySameDevice(n, src, dst);
   }
 
   // Nothing is asynchronous on the CPU.

@@ -1,6 +1,7 @@
 #include "caffe2_mask/core/tensor.h"
 
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <sstream>
@@ -58,8 +59,6 @@ int64_t CheckTensorLimits(IntArrayRef dims, TypeMeta meta, const char* what) {
   return numel;
 }
 
-void Tensor::Freer::operator()(void* ptr) const { std::free(ptr); }
-
 Tensor::~Tensor() { ReleaseStorage(); }
 
 Tensor::Tensor(Tensor&& other) noexcept { *this = std::move(other); }
@@ -82,9 +81,6 @@ Tensor& Tensor::operator=(Tensor&& other) noexcept {
 }
 
 void Tensor::ReleaseStorage() {
-  if (storage_ && constructed_ > 0) {
-    meta_.data()->destroy(storage_.get(), static_cast<size_t>(constructed_));
-  }
   storage_.reset();
   capacity_ = 0;
   constructed_ = 0;
@@ -133,10 +129,12 @@ int64_t Tensor::size_to_dim(int k) const {
 }
 
 int64_t Tensor::size_between_dim(int k, int l) const {
-  CAFFE_ENFORCE(k >= 0 && l <= dim() && k <= l, "size_between_dim(", k, ", ", l, ") on a ", dim(),
-                "-D tensor");
+  CAFFE_ENFORCE(k >= 0 && k < dim() && l >= 0 && l < dim(), "size_between_dim(", k, ", ", l, ") on a ",
+                dim(), "-D tensor: both dims must be in [0, ", dim(), ")");
+  const int low = k < l ? k : l;
+  const int high = k < l ? l : k;
   int64_t r = 1;
-  for (int i = k; i < l; ++i) r *= dims_[i];
+  for (int i = low + 1; i < high; ++i) r *= dims_[i];
   return r;
 }
 
@@ -165,7 +163,7 @@ const void* Tensor::CheckedRawData() const {
 void* Tensor::raw_mutable_data(TypeMeta meta) {
   CAFFE_ENFORCE(meta.defined(), "raw_mutable_data needs a dtype");
   const uint64_t bytes = ByteCount(numel_, meta.itemsize());
-  const bool fits = meta.is_pod() ? bytes <= capacity_ : constructed_ == numel_;
+  const bool fits = meta.is_pod() ? bytes <= capacity_ : constructed_ >= numel_;
   if (storage_ && meta == meta_ && fits) return storage_.get();
 
   // Check the size against the limit before giving up the old buffer, so a refused request
@@ -180,13 +178,25 @@ void* Tensor::raw_mutable_data(TypeMeta meta) {
     CAFFE_THROW("out of memory allocating ", bytes, " bytes for tensor ", ShapeString(dims_), " of ",
                 meta.name());
   }
-  storage_.reset(ptr);
-  capacity_ = alloc == 0 ? kAlignment : alloc;
-  meta_ = meta;
-  if (!meta.is_pod()) {
-    meta.data()->placement_new(ptr, static_cast<size_t>(numel_));
+  if (meta.is_pod()) {
+    storage_.reset(ptr, std::free);
+  } else {
+    try {
+      meta.data()->placement_new(ptr, static_cast<size_t>(numel_));
+    } catch (...) {
+      std::free(ptr);
+      throw;
+    }
+    const size_t n = static_cast<size_t>(numel_);
+    auto destroy = meta.data()->destroy;
+    storage_.reset(ptr, [destroy, n](void* p) {
+      destroy(p, n);
+      std::free(p);
+    });
     constructed_ = numel_;
   }
+  capacity_ = alloc == 0 ? kAlignment : alloc;
+  meta_ = meta;
   return ptr;
 }
 
@@ -196,7 +206,7 @@ void* Tensor::raw_mutable_data() {
   return raw_mutable_data(meta_);
 }
 
-void Tensor::CopyFrom(const Tensor& src) {
+void Tensor::CopyFrom(const Tensor& src, bool /*async*/) {
   if (this == &src) return;
   Resize(src.sizes());
   if (!src.meta_.defined()) {
@@ -212,6 +222,80 @@ void Tensor::CopyFrom(const Tensor& src) {
   } else {
     src.meta_.data()->copy(from, dst, static_cast<size_t>(numel_));
   }
+}
+
+void Tensor::ShrinkTo(int64_t outer_dim) {
+  CAFFE_ENFORCE_GE(dim(), 1, "ShrinkTo needs a tensor with at least one dim");
+  CAFFE_ENFORCE(outer_dim >= 0 && outer_dim <= dims_[0], "ShrinkTo(", outer_dim, ") on ", DebugString(),
+                ": the new outer dim must be in [0, ", dims_[0], "]");
+  // The buffer keeps every item it constructed (and destroys them all when freed); the tensor just
+  // stops looking at the rows past outer_dim.
+  dims_[0] = outer_dim;
+  numel_ = CheckedNumel(dims_);
+}
+
+void Tensor::Extend(int64_t num, float growthPct) {
+  CAFFE_ENFORCE_GE(dim(), 1, "Extend needs a tensor with at least one dim");
+  CAFFE_ENFORCE_GE(num, 0, "Extend on ", DebugString(), ": `num` must be non-negative");
+  CAFFE_ENFORCE_GE(growthPct, 0, "Extend on ", DebugString(), ": growthPct must be non-negative");
+  std::vector<int64_t> new_dims = dims_;
+  new_dims[0] += num;
+  const int64_t new_numel = CheckedNumel(new_dims);
+  if (!meta_.defined() || !storage_) {
+    Resize(new_dims);
+    return;
+  }
+  CAFFE_ENFORCE(meta_.is_pod(), "Extend on ", DebugString(), ": only tensors of plain dtypes can grow in place");
+  if (ByteCount(new_numel, meta_.itemsize()) <= capacity_) {
+    dims_ = std::move(new_dims);
+    numel_ = new_numel;
+    return;
+  }
+  // Reallocate with room for growthPct percent more rows, then copy the old rows over.
+  std::vector<int64_t> reserve_dims = dims_;
+  const double grown = static_cast<double>(dims_[0]) * (1.0 + growthPct / 100.0);
+  reserve_dims[0] = std::max<int64_t>(new_dims[0], static_cast<int64_t>(grown));
+  Tensor bigger(reserve_dims);
+  void* dst = bigger.raw_mutable_data(meta_);
+  if (numel_ > 0) std::memcpy(dst, storage_.get(), static_cast<size_t>(nbytes()));
+  storage_ = std::move(bigger.storage_);
+  capacity_ = bigger.capacity_;
+  dims_ = std::move(new_dims);
+  numel_ = new_numel;
+}
+
+void Tensor::ExtendTo(int64_t num, float growthPct) {
+  CAFFE_ENFORCE_GE(dim(), 1, "ExtendTo needs a tensor with at least one dim");
+  CAFFE_ENFORCE_GE(growthPct, 0, "ExtendTo on ", DebugString(), ": growthPct must be non-negative");
+  Extend(num - dims_[0], growthPct);
+}
+
+void Tensor::ShareData(const Tensor& src) {
+  if (this == &src) return;
+  CAFFE_ENFORCE(src.meta_.defined(), "ShareData: the source ", src.DebugString(), " has no dtype yet");
+  CAFFE_ENFORCE(src.storage_ != nullptr || src.numel_ == 0, "ShareData: the source ", src.DebugString(),
+                " holds no data yet");
+  dims_ = src.dims_;
+  numel_ = src.numel_;
+  meta_ = src.meta_;
+  storage_ = src.storage_;
+  capacity_ = src.capacity_;
+  constructed_ = src.constructed_;
+}
+
+void Tensor::ShareExternalPointer(void* src, TypeMeta meta, size_t nbytes) {
+  CAFFE_ENFORCE(meta.defined(), "ShareExternalPointer needs a dtype");
+  CAFFE_ENFORCE(src != nullptr || numel_ == 0, "ShareExternalPointer: null pointer for ", ShapeString(dims_));
+  const uint64_t needed = ByteCount(numel_, meta.itemsize());
+  const uint64_t given = nbytes == 0 ? needed : nbytes;
+  CAFFE_ENFORCE_GE(given, needed, "ShareExternalPointer: ", nbytes, " bytes cannot hold ", ShapeString(dims_),
+                   " of ", meta.name());
+  ReleaseStorage();
+  storage_ = std::shared_ptr<void>(src, [](void*) {});
+  capacity_ = static_cast<size_t>(given);
+  meta_ = meta;
+  // The caller's memory is already constructed; this tensor never destroys it.
+  constructed_ = meta.is_pod() ? 0 : numel_;
 }
 
 Tensor Tensor::Clone() const {

@@ -71,6 +71,13 @@ class Tensor {
   Tensor() = default;
   explicit Tensor(DeviceType) {}
   explicit Tensor(IntArrayRef dims, DeviceType = CPU) { Resize(dims); }
+  // Templates so that a braced list ({2, 3}) still means IntArrayRef, unambiguously.
+  template <typename I, typename = std::enable_if_t<std::is_same_v<I, int>>>
+  explicit Tensor(const std::vector<I>& dims, DeviceType = CPU) {
+    Resize(dims);
+  }
+  // A deep copy (Caffe2's Tensor(src, device)); the tensor itself stays move-only.
+  Tensor(const Tensor& src, DeviceType) { CopyFrom(src); }
   ~Tensor();
 
   Tensor(Tensor&& other) noexcept;
@@ -90,9 +97,36 @@ class Tensor {
     const int64_t list[] = {static_cast<int64_t>(dims)...};
     Resize(IntArrayRef(list, sizeof...(Ints)));
   }
+  // Caffe2 code passes int dims as often as int64 ones (templates: a braced list stays IntArrayRef).
+  template <typename I, typename = std::enable_if_t<std::is_same_v<I, int>>>
+  void Resize(const std::vector<I>& dims) {
+    Resize(std::vector<int64_t>(dims.begin(), dims.end()));
+  }
   void ResizeLike(const Tensor& other) { Resize(other.sizes()); }
   // Changes the shape without touching data; the element count must stay the same.
   void Reshape(IntArrayRef dims);
+  template <typename I, typename = std::enable_if_t<std::is_same_v<I, int>>>
+  void Reshape(const std::vector<I>& dims) {
+    Reshape(std::vector<int64_t>(dims.begin(), dims.end()));
+  }
+  // Keeps the first `outer_dim` rows (dim 0) and their data; outer_dim may not exceed dim 0.
+  void ShrinkTo(int64_t outer_dim);
+  // Grows dim 0 by `num` rows, keeping the data; when the buffer must grow it grows by at least
+  // growthPct percent, so that repeated small extensions reallocate rarely (Caffe2's Extend).
+  void Extend(int64_t num, float growthPct);
+  // Grows dim 0 to `num` rows (num >= dim 0), as Extend.
+  void ExtendTo(int64_t num, float growthPct);
+
+  // Makes this tensor a view of `src`'s storage: same shape, dtype and buffer, shared until either
+  // side reallocates (Caffe2's ShareData: writes through one are seen through the other).
+  void ShareData(const Tensor& src);
+  // Uses memory this tensor does not own (nbytes of it, or numel() items when 0); the caller keeps
+  // it alive and constructed. The dtype becomes `meta`.
+  void ShareExternalPointer(void* src, TypeMeta meta, size_t nbytes = 0);
+  template <typename T>
+  void ShareExternalPointer(T* src, size_t nbytes = 0) {
+    ShareExternalPointer(src, TypeMeta::Make<T>(), nbytes);
+  }
 
   const std::vector<int64_t>& sizes() const { return dims_; }
   const std::vector<int64_t>& dims() const { return dims_; }
@@ -102,15 +136,19 @@ class Tensor {
   int64_t size(int i) const { return dims_[canonical_axis_index(i)]; }
   int32_t dim32(int i) const;
   int64_t numel() const { return numel_; }
-  // Product of dims[k:], dims[:k] and dims[k:l].
+  // Caffe2's older spelling of numel(), kept because size(i) alone would make it an error.
+  int64_t size() const { return numel_; }
+  // Product of dims[k:] and of dims[:k].
   int64_t size_from_dim(int k) const;
   int64_t size_to_dim(int k) const;
+  // Caffe2's meaning: the product of the dims strictly between k and l, in either order
+  // (size_between_dim(0, 3) on [2, 3, 4, 5] is 3 * 4, and so is size_between_dim(3, 0)).
   int64_t size_between_dim(int k, int l) const;
   // Maps a possibly negative axis to [0, dim()); an axis outside [-dim(), dim()) is an error.
   int canonical_axis_index(int axis_index) const;
 
-  TypeMeta dtype() const { return meta_; }
-  TypeMeta meta() const { return meta_; }
+  const TypeMeta& dtype() const { return meta_; }
+  const TypeMeta& meta() const { return meta_; }
   template <typename T>
   bool IsType() const {
     return meta_.Match<T>();
@@ -136,8 +174,8 @@ class Tensor {
   // The same with the current dtype, which must be set.
   void* raw_mutable_data();
 
-  // Deep copy of shape, dtype and data.
-  void CopyFrom(const Tensor& src);
+  // Deep copy of shape, dtype and data. `async` is Caffe2's; every CPU copy is synchronous.
+  void CopyFrom(const Tensor& src, bool async = false);
   Tensor Clone() const;
   void FreeMemory();
 
@@ -145,9 +183,6 @@ class Tensor {
   std::string DebugString() const;
 
  private:
-  struct Freer {
-    void operator()(void* ptr) const;
-  };
   void CheckDataType(TypeMeta wanted, const char* accessor) const;
   const void* CheckedRawData() const;
   void ReleaseStorage();
@@ -155,7 +190,9 @@ class Tensor {
   std::vector<int64_t> dims_{0};
   int64_t numel_ = 0;
   TypeMeta meta_;
-  std::unique_ptr<void, Freer> storage_;
+  // Shared so that ShareData views and aliases see one buffer; the deleter frees what the tensor
+  // allocated (destroying constructed items first) and does nothing for external memory.
+  std::shared_ptr<void> storage_;
   size_t capacity_ = 0;
   // Elements constructed in storage_ (only for dtypes that need construction, such as strings).
   int64_t constructed_ = 0;

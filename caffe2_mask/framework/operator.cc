@@ -64,6 +64,35 @@ Tensor* OperatorBase::Output(int idx, DeviceType) {
   return BlobGetMutableTensor(outputs_[idx]);
 }
 
+Tensor* OperatorBase::Output(int idx, IntArrayRef dims, TypeMeta dtype) {
+  CAFFE_ENFORCE(idx >= 0 && idx < OutputSize(), type(), " asked for output ", idx, " of ", OutputSize());
+  CAFFE_ENFORCE(dtype.defined(), type(), ": Output(", idx, ", dims, options) needs a dtype");
+  return BlobGetMutableTensor(outputs_[idx], dims, dtype);
+}
+
+const Blob& OperatorBase::CheckedInputBlob(int idx) const {
+  CAFFE_ENFORCE(idx >= 0 && idx < InputSize(), type(), " asked for input ", idx, " of ", InputSize());
+  return *inputs_[idx];
+}
+
+Blob* OperatorBase::CheckedOutputBlob(int idx) {
+  CAFFE_ENFORCE(idx >= 0 && idx < OutputSize(), type(), " asked for output ", idx, " of ", OutputSize());
+  return outputs_[idx];
+}
+
+void OperatorBase::OutputTensorCopyFrom(int idx, TypeMeta dtype, const Tensor& src, bool async) {
+  CAFFE_ENFORCE(!dtype.defined() || dtype == src.dtype(), type(), ": OutputTensorCopyFrom(", idx,
+                ") cannot change the dtype from ", src.dtype().name(), " to ", dtype.name());
+  Tensor* out = Output(idx);
+  out->CopyFrom(src, async);
+}
+
+Tensor* OperatorBase::OutputTensorAlias(int idx, const Tensor& src) {
+  Tensor* out = Output(idx);
+  out->ShareData(src);
+  return out;
+}
+
 void OperatorBase::AddErrorContext(EnforceNotMet* error) const {
   error->AppendMessage(MakeString("while running operator ",
                                   net_position_ >= 0 ? MakeString("#", net_position_, " ") : "",
@@ -111,6 +140,23 @@ std::vector<std::string> OperatorDefProblems(const OperatorDef& def) {
   return problems;
 }
 
+namespace {
+// Caffe2's engine choice: the first engine in the def's comma-separated `engine` list that has a
+// "<type>_ENGINE_<engine>" registration, else the operator registered under its type.
+std::string RegistryKeyFor(const OperatorDef& def) {
+  const std::string& engines = def.engine();
+  size_t start = 0;
+  while (start < engines.size()) {
+    size_t end = engines.find(',', start);
+    if (end == std::string::npos) end = engines.size();
+    const std::string key = def.type() + "_ENGINE_" + engines.substr(start, end - start);
+    if (end > start && CPUOperatorRegistry()->Has(key)) return key;
+    start = end + 1;
+  }
+  return def.type();
+}
+}  // namespace
+
 std::unique_ptr<OperatorBase> CreateOperator(const OperatorDef& def, Workspace* ws, int net_position) {
   const auto problems = OperatorDefProblems(def);
   if (!problems.empty()) {
@@ -122,7 +168,7 @@ std::unique_ptr<OperatorBase> CreateOperator(const OperatorDef& def, Workspace* 
                                          net_position >= 0 ? MakeString("#", net_position, " ") : "",
                                          OperatorSummary(def));
   try {
-    auto op = CPUOperatorRegistry()->Create(def.type(), def, ws);
+    auto op = CPUOperatorRegistry()->Create(RegistryKeyFor(def), def, ws);
     op->set_net_position(net_position);
     return op;
   } catch (EnforceNotMet& error) {

@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "caffe2_mask/core/blob.h"
@@ -44,6 +46,51 @@ class OperatorBase {
   // Input i as a tensor; an input blob holding something else is an error naming the blob.
   const Tensor& Input(int idx, DeviceType = CPU) const;
   Tensor* Output(int idx, DeviceType = CPU);
+  // Output i resized to `dims` with storage for `dtype` (Caffe2's Output(i, dims, options); the
+  // options convert to their dtype).
+  Tensor* Output(int idx, IntArrayRef dims, TypeMeta dtype);
+
+  // Caffe2's typed blob access: Input<T>(i) / Output<T>(i) for blobs holding any T (a tensor is read
+  // with Input(i) or Input<Tensor>(i, CPU)); a blob holding another type is an error naming both.
+  template <typename T>
+  const T& Input(int idx) const {
+    return CheckedInputBlob(idx).template Get<T>();
+  }
+  template <typename T>
+  const T& Input(int idx, DeviceType device) const {
+    static_assert(std::is_same_v<T, Tensor>, "Input<T>(i, device) is for tensors; use Input<T>(i)");
+    return Input(idx, device);
+  }
+  template <typename T>
+  T* Output(int idx) {
+    return CheckedOutputBlob(idx)->template GetMutable<T>();
+  }
+  template <typename T>
+  T* Output(int idx, DeviceType device) {
+    static_assert(std::is_same_v<T, Tensor>, "Output<T>(i, device) is for tensors; use Output<T>(i)");
+    return Output(idx, device);
+  }
+  template <typename T>
+  bool InputIsType(int idx) const {
+    return CheckedInputBlob(idx).template IsType<T>();
+  }
+  bool InputIsTensorType(int idx, DeviceType = CPU) const { return InputIsType<Tensor>(idx); }
+  template <typename T>
+  bool OutputIsType(int idx) {
+    return CheckedOutputBlob(idx)->template IsType<T>();
+  }
+  bool OutputIsTensorType(int idx, DeviceType = CPU) { return OutputIsType<Tensor>(idx); }
+  // Output i becomes a deep copy of `src`. The dtype, if defined, must be src's (Caffe2 forbids a
+  // change of dtype here).
+  void OutputTensorCopyFrom(int idx, TypeMeta dtype, const Tensor& src, bool async = false);
+  // Caffe2 passes at::TensorOptions, whose dtype may be unset (then src's is used): any options
+  // type with has_dtype() and dtype() works, so the core needs no options class.
+  template <class Options, typename = decltype(std::declval<const Options&>().has_dtype())>
+  void OutputTensorCopyFrom(int idx, const Options& options, const Tensor& src, bool async = false) {
+    OutputTensorCopyFrom(idx, options.has_dtype() ? TypeMeta(options.dtype()) : src.dtype(), src, async);
+  }
+  // Output i becomes a view of src's data (Caffe2's OutputTensorAlias).
+  Tensor* OutputTensorAlias(int idx, const Tensor& src);
   const Blob& InputBlob(int idx) const { return *inputs_.at(idx); }
   Blob* OutputBlob(int idx) { return outputs_.at(idx); }
   int InputSize() const { return static_cast<int>(inputs_.size()); }
@@ -61,6 +108,8 @@ class OperatorBase {
   void set_net_position(int position) { net_position_ = position; }
 
  protected:
+  const Blob& CheckedInputBlob(int idx) const;
+  Blob* CheckedOutputBlob(int idx);
   // Adds this operator's identity to an error leaving Run().
   void AddErrorContext(EnforceNotMet* error) const;
   [[noreturn]] void RethrowWithContext() const;
@@ -102,6 +151,13 @@ class Operator : public OperatorBase {
   using ::caffe2::OperatorBase::InputSize;                  \
   using ::caffe2::OperatorBase::OutputSize;                 \
   using ::caffe2::OperatorBase::DescribeInput;              \
+  using ::caffe2::OperatorBase::InputIsType;                \
+  using ::caffe2::OperatorBase::InputIsTensorType;          \
+  using ::caffe2::OperatorBase::IsInputOutputAlias;         \
+  using ::caffe2::OperatorBase::InputBlob;                  \
+  using ::caffe2::OperatorBase::OutputBlob;                 \
+  using ::caffe2::OperatorBase::OutputTensorCopyFrom;       \
+  using ::caffe2::OperatorBase::OutputTensorAlias;          \
   using ::caffe2::OperatorBase::debug_def
 #define USE_OPERATOR_FUNCTIONS(context)              \
   USE_OPERATOR_BASE_FUNCTIONS;                       \
@@ -120,6 +176,9 @@ class Operator : public OperatorBase {
 // The list of dtypes an operator accepts, for DispatchHelper.
 template <typename... Types>
 struct TensorTypes {};
+// As the last entry of TensorTypes: any other dtype calls DoRunWithOtherType<ExtraArgs...>() instead
+// of failing (Caffe2's GenericTensorImplementation).
+struct GenericTensorImplementation {};
 
 // What DispatchHelper throws for a dtype outside its list: an EnforceNotMet like any other, of its own
 // type so that an operator can add which input it dispatched on without looking at the message.
@@ -142,15 +201,33 @@ struct DispatchHelper<TensorTypes<Types...>, ExtraArgs...> {
   template <typename Op>
   static bool call(Op* op, TypeMeta meta) {
     bool result = false;
-    const bool matched =
-        ((meta.Match<Types>() && ((result = op->template DoRunWithType<ExtraArgs..., Types>()), true)) ||
-         ...);
-    if (!matched) detail::ThrowUnsupportedDtype(meta, {TypeMeta::Make<Types>()...});
-    return result;
+    if ((TryType<Types>(op, meta, &result) || ...)) return result;
+    if constexpr ((std::is_same_v<Types, GenericTensorImplementation> || ...)) {
+      return op->template DoRunWithOtherType<ExtraArgs...>();
+    } else {
+      detail::ThrowUnsupportedDtype(meta, {TypeMeta::Make<Types>()...});
+    }
   }
   template <typename Op>
   static bool call(Op* op, const Tensor& tensor) {
     return call(op, tensor.dtype());
+  }
+  template <typename Op>
+  static bool call(Op* op, const Blob& blob) {
+    return call(op, blob.meta());
+  }
+
+ private:
+  // Runs DoRunWithType<ExtraArgs..., T> when T is the dtype; never instantiated for the generic tag.
+  template <typename T, typename Op>
+  static bool TryType(Op* op, TypeMeta meta, bool* result) {
+    if constexpr (std::is_same_v<T, GenericTensorImplementation>) {
+      return false;
+    } else {
+      if (!meta.Match<T>()) return false;
+      *result = op->template DoRunWithType<ExtraArgs..., T>();
+      return true;
+    }
   }
 };
 

@@ -30,7 +30,11 @@ foreach(required
     include/caffe2_mask/caffe2_mask/caffe2_mask.h
     include/caffe2_mask/caffe2_mask/io/serialization.h
     include/caffe2_mask/registry/operator_registry.h
-    include/caffe2_mask/proto/caffe2.pb.h)
+    include/caffe2_mask/proto/caffe2.pb.h
+    include/caffe2_mask/caffe2/core/operator.h
+    include/caffe2_mask/caffe2/proto/caffe2_pb.h
+    include/caffe2_mask/c10/util/StringUtil.h
+    lib/cmake/caffe2_mask/caffe2_maskOperatorLibrary.cmake)
   if(NOT EXISTS ${prefix}/${required})
     message(FATAL_ERROR "install check: ${prefix}/${required} was not installed")
   endif()
@@ -62,3 +66,21 @@ foreach(program caffe2_mask_consumer caffe2_mask_runtime_consumer)
     message(FATAL_ERROR "install check: ${program} failed (${result})\n${out}\n${err}")
   endif()
 endforeach()
+
+# The example operator library (examples/custom_operator), built out of tree the same way, and its
+# Caffe2-style test run.
+if(DEFINED EXAMPLE_SOURCE_DIR AND NOT "${EXAMPLE_SOURCE_DIR}" STREQUAL "")
+  set(example_build ${WORK_DIR}/example-build)
+  step("configure the example"
+    ${CMAKE_COMMAND} -S ${EXAMPLE_SOURCE_DIR} -B ${example_build} -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${prefix}
+    -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+    "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
+    -DCMAKE_BUILD_TYPE=${BUILD_TYPE})
+  step("build the example" ${CMAKE_COMMAND} --build ${example_build} ${config_args})
+  find_program(example_test masked_softmax_op_test PATHS ${example_build} ${example_build}/${BUILD_TYPE} NO_DEFAULT_PATH)
+  if(NOT example_test)
+    message(FATAL_ERROR "install check: the example test was not built in ${example_build}")
+  endif()
+  step("run the example test" ${example_test})
+endif()

@@ -1,5 +1,6 @@
 // A program built against the installed package: creates a Workspace, feeds tensors, creates an
-// operator from an OperatorDef, runs it and checks the output. Exits non-zero on any mismatch.
+// operator from an OperatorDef, runs it and checks the output; then loads an operator library built
+// out of tree and runs its operator on that output. Exits non-zero on any mismatch.
 #include <caffe2_mask/caffe2_mask.h>
 
 #include <cstdint>
@@ -56,6 +57,17 @@ int main() {
       return Fail("an unknown operator type was accepted");
     } catch (const caffe2::EnforceNotMet& e) {
       if (std::string(e.what()).find("BooleanMask") == std::string::npos) return Fail("no close name in: " + std::string(e.what()));
+    }
+    // An operator library built out of tree with caffe2_mask_add_operator_library, loaded at run time.
+    caffe2::LoadOperatorLibrary(CONSUMER_OPS_LIBRARY);
+    if (caffe2::CPUOperatorRegistry()->Where("ConsumerDouble").find(CONSUMER_OPS_LIBRARY) == std::string::npos) {
+      return Fail("ConsumerDouble's origin does not name its library: " +
+                  caffe2::CPUOperatorRegistry()->Where("ConsumerDouble"));
+    }
+    ws.RunOperatorOnce(caffe2::CreateOperatorDef("ConsumerDouble", "", {"masked"}, {"doubled"}));
+    const caffe2::Tensor& doubled = caffe2::BlobGetTensor(*ws.GetBlob("doubled"));
+    for (int i = 0; i < 4; ++i) {
+      if (doubled.data<float>()[i] != 2 * expected[i]) return Fail("ConsumerDouble value " + std::to_string(i) + " is wrong");
     }
     std::cout << "caffe2_mask_consumer: BooleanMask from the installed package: ok ("
               << caffe2::CPUOperatorRegistry()->Keys().size() << " operators registered)\n";
