@@ -596,6 +596,14 @@ PYBIND11_MODULE(_caffe2_mask, m) {
          const std::map<std::string, int>& types) { return InferShapesAndTypes(nets, MapShapes(dims, types)); },
       py::arg("nets"), py::arg("blob_dimensions"), py::arg("blob_types") = std::map<std::string, int>());
 
+  m.def(
+      "load_operator_library",
+      [](const std::string& path) {
+        py::gil_scoped_release unlocked;  // the library's static registrations may take a while
+        c2::LoadOperatorLibrary(path);
+      },
+      py::arg("path"), "Loads an operator library (caffe2::LoadOperatorLibrary); errors raise EnforceNotMet.");
+  m.def("loaded_operator_libraries", &c2::LoadedOperatorLibraries);
   m.def("registered_operators", [] { return c2::CPUOperatorRegistry()->Keys(); });
   m.def("nearby_opnames", [](const std::string& name) {
     return c2::CloseNames(name, c2::CPUOperatorRegistry()->Keys());

@@ -68,7 +68,7 @@ class Registry {
       }
       CAFFE_THROW(error);
     }
-    entries_.emplace(key, Entry{std::move(creator), origin});
+    entries_.emplace(key, Entry{std::move(creator), origin, scope ? scope->library() : std::string()});
     if (scope != nullptr) scope->AddUndo([this, key] { Erase(key); });
   }
 
@@ -97,6 +97,14 @@ class Registry {
     return it == entries_.end() ? std::string() : it->second.where;
   }
 
+  // The operator library (as given to LoadOperatorLibrary) that registered the key, or "" for a key
+  // registered by code linked into the program (or not registered).
+  std::string Library(const Key& key) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(key);
+    return it == entries_.end() ? std::string() : it->second.library;
+  }
+
   // Sorted.
   std::vector<Key> Keys() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -110,6 +118,7 @@ class Registry {
   struct Entry {
     Creator creator;
     std::string where;
+    std::string library;
   };
   void Erase(const Key& key) {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -143,7 +143,7 @@ TEST(GradientCheckTest, NetThroughAddGradientOperators) {
 TEST(GradientCheckTest, PaddingRemovalExample) {
   const std::string dir = std::string(CAFFE2_MASK_SOURCE_DIR) + "/examples/padding_removal/";
   NetDef net;
-  ReadProtoFromFile(dir + "net.pbtxt", &net);
+  ReadProtoFile(dir + "net.pbtxt", &net);
   for (auto& op : *net.mutable_op()) {
     // The padding zeros must match the double tokens for BooleanUnmask.
     if (op.type() == "ConstantFill") SetArgument(&op, MakeArgument<int>("dtype", TensorProto::DOUBLE));

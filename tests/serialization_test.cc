@@ -490,7 +490,7 @@ TEST_F(FileTest, FileSizeLimit) {
   const auto saved = GetSerializationLimits();
   GetSerializationLimits().max_file_bytes = 99;
   NetDef net;
-  EXPECT_THAT(ErrorOf([&] { ReadProtoFromFile(dir_ + "/big", &net); }),
+  EXPECT_THAT(ErrorOf([&] { ReadProtoFile(dir_ + "/big", &net); }),
               HasSubstr("is 100 bytes, more than the file size limit of 99 bytes"));
   GetSerializationLimits() = saved;
 }
@@ -515,7 +515,7 @@ TEST_F(FileTest, WriteProtoAndTensorFiles) {
   net.set_name("written");
   WriteProtoToFile(net, dir_ + "/net.pbtxt", ProtoFormat::kText);
   NetDef back;
-  EXPECT_EQ(ReadProtoFromFile(dir_ + "/net.pbtxt", &back), ProtoFormat::kText);
+  EXPECT_EQ(ReadProtoFile(dir_ + "/net.pbtxt", &back), ProtoFormat::kText);
   EXPECT_EQ(back.name(), "written");
   WriteTensorFile(MakeTensor<float>({1}, {9.f}), dir_ + "/x.npy", TensorFileFormat::kNpy, "x");
   Tensor t;

@@ -104,6 +104,10 @@ bool ReadProtoFromTextFile(const char* filename, Message* proto) {
   return google::protobuf::TextFormat::ParseFromString(content, proto);
 }
 
+bool ReadProtoFromFile(const char* filename, Message* proto) {
+  return ReadProtoFromBinaryFile(filename, proto) || ReadProtoFromTextFile(filename, proto);
+}
+
 void WriteProtoToBinaryFile(const MessageLite& proto, const char* filename) {
   std::string content;
   CAFFE_ENFORCE(proto.SerializeToString(&content), "cannot serialize a ", proto.GetTypeName(), " for '",

@@ -1,9 +1,7 @@
 // Caffe2's caffe2/utils/proto_utils.h: argument helpers (ArgumentHelper, GetArgument,
 // GetMutableArgument, MakeArgument, CreateOperatorDef) and the bool-returning file helpers.
-//
-// One difference on purpose: caffe2::ReadProtoFromFile is the io layer's (it throws an EnforceNotMet
-// naming the file and returns the format it read); Caffe2's bool form is spelled
-// ReadProtoFromBinaryFile / ReadProtoFromTextFile here (docs/caffe2-cpp-api.md).
+// The runtime's own reader, caffe2::ReadProtoFile (caffe2_mask/io/proto_io.h), throws and returns the
+// format it read; ReadProtoFromFile here has Caffe2's meaning and returns bool.
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -42,6 +40,11 @@ inline bool ReadProtoFromBinaryFile(const std::string& filename, MessageLite* pr
 bool ReadProtoFromTextFile(const char* filename, Message* proto);
 inline bool ReadProtoFromTextFile(const std::string& filename, Message* proto) {
   return ReadProtoFromTextFile(filename.c_str(), proto);
+}
+// Binary first, then text, as Caffe2: false when the file cannot be read or parsed either way.
+bool ReadProtoFromFile(const char* filename, Message* proto);
+inline bool ReadProtoFromFile(const std::string& filename, Message* proto) {
+  return ReadProtoFromFile(filename.c_str(), proto);
 }
 // Writes are atomic; a failure throws unless throwIfError is false (then it is logged).
 void WriteProtoToBinaryFile(const MessageLite& proto, const char* filename);

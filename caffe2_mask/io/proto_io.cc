@@ -169,7 +169,7 @@ ProtoFormat ParseProtoFromString(const std::string& content, google::protobuf::M
   return ProtoFormat::kBinary;
 }
 
-ProtoFormat ReadProtoFromFile(const std::string& path, google::protobuf::Message* message) {
+ProtoFormat ReadProtoFile(const std::string& path, google::protobuf::Message* message) {
   const std::string content = ReadFileToString(path);
   CAFFE_ENFORCE(!content.empty(), "file '", path, "' is empty; expected a ", message->GetTypeName());
   return ParseProtoFromString(content, message, "file '" + path + "'");

@@ -15,7 +15,7 @@ const char* ProtoFormatName(ProtoFormat format);
 // are an error (text has no way to keep them). Honours GetSerializationLimits(). Returns the format.
 ProtoFormat ParseProtoFromString(const std::string& content, google::protobuf::Message* message,
                                  const std::string& source = "");
-ProtoFormat ReadProtoFromFile(const std::string& path, google::protobuf::Message* message);
+ProtoFormat ReadProtoFile(const std::string& path, google::protobuf::Message* message);
 std::string ProtoToString(const google::protobuf::Message& message, ProtoFormat format);
 // Written atomically (see WriteFileAtomically).
 void WriteProtoToFile(const google::protobuf::Message& message, const std::string& path,

@@ -7,13 +7,13 @@
 // sixth of this speed, so it is never used; only the last few rows before the end of `out` take a
 // masked store (a plain one, contiguous mask) instead.
 //
-// With C2K_AVX512_SIMDE defined this file is instead compiled against SIMDe's portable emulation (for
+// With CAFFE2_MASK_AVX512_SIMDE defined this file is instead compiled against SIMDe's portable emulation (for
 // the tests on machines without AVX-512: the kernel logic, guards and tails run for real, the
 // instructions are emulated). The few intrinsics SIMDe 0.7 lacks have exact scalar stand-ins below.
 #include <cstdint>
 #include <cstring>
 
-#if defined(C2K_AVX512_SIMDE)
+#if defined(CAFFE2_MASK_AVX512_SIMDE)
 #define SIMDE_ENABLE_NATIVE_ALIASES
 #include <simde/x86/avx512.h>
 #else
@@ -27,7 +27,7 @@
 namespace caffe2::kernels::detail {
 namespace {
 
-#if defined(C2K_AVX512_SIMDE)
+#if defined(CAFFE2_MASK_AVX512_SIMDE)
 using Mask8 = simde__mmask8;
 using Mask16 = simde__mmask16;
 #else
@@ -35,7 +35,7 @@ using Mask8 = __mmask8;
 using Mask16 = __mmask16;
 #endif
 
-#if defined(C2K_AVX512_SIMDE)
+#if defined(CAFFE2_MASK_AVX512_SIMDE)
 // Exact scalar equivalents of the masked loads/stores, expands and reductions (only the enabled
 // lanes are touched, as the hardware guarantees).
 template <typename T>
@@ -208,7 +208,7 @@ int64_t PathCountTrue(const bool* mask, int64_t n) { return CountTrueVector<Avx5
 
 }  // namespace
 
-#if defined(C2K_AVX512_SIMDE)
+#if defined(CAFFE2_MASK_AVX512_SIMDE)
 const PathKernels& Avx512EmulatedKernels() {
 #else
 const PathKernels& Avx512Kernels() {

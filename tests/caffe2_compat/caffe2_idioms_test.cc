@@ -432,6 +432,16 @@ TEST(Caffe2IdiomsTest, ArgumentsProtoFilesAndSerialization) {
   WriteProtoToBinaryFile(net, dir + "/idioms.pb");
   EXPECT_TRUE(ReadProtoFromBinaryFile(dir + "/idioms.pb", &back));
   EXPECT_FALSE(ReadProtoFromTextFile(dir + "/does_not_exist.pbtxt", &back));
+  // Caffe2's ReadProtoFromFile: either format, bool, never an exception.
+  NetDef either;
+  EXPECT_TRUE(ReadProtoFromFile(dir + "/idioms.pb", &either));
+  EXPECT_EQ(either.name(), "idioms");
+  either.Clear();
+  EXPECT_TRUE(ReadProtoFromFile(dir + "/idioms.pbtxt", &either));
+  EXPECT_EQ(either.op(0).type(), "CompatIdiom");
+  EXPECT_TRUE(WriteStringToFile("op { type: ", (dir + "/broken.pbtxt").c_str()));
+  EXPECT_FALSE(ReadProtoFromFile(dir + "/broken.pbtxt", &either));
+  EXPECT_FALSE(ReadProtoFromFile(dir + "/does_not_exist.pb", &either));
   string content;
   EXPECT_TRUE(WriteStringToFile("hello", (dir + "/idioms.txt").c_str()));
   EXPECT_TRUE(ReadStringFromFile((dir + "/idioms.txt").c_str(), &content));

@@ -828,6 +828,38 @@ t_stale_files_after_sigkill() {
   [[ "$(ls -A "$WORK/o")" == restored ]] || fail "folder holds: $(ls -A "$WORK/o")"
 }
 
+# --ops_library: a library's operators are listed with their origin and run in a net beside the
+# built-in ones; a library that cannot be loaded is an error naming it. The library is the test
+# operator library of tests/caffe2_compat (LibraryAddConstant), passed in CAFFE2_MASK_TEST_OPS_LIBRARY.
+t_ops_library() {
+  [[ -n "${CAFFE2_MASK_TEST_OPS_LIBRARY:-}" ]] || { echo "no test operator library built"; exit 77; }
+  run --ops_library="$CAFFE2_MASK_TEST_OPS_LIBRARY" --list_operators
+  expect_rc 0
+  expect_out_re "^LibraryAddConstant +.*\[operator library $CAFFE2_MASK_TEST_OPS_LIBRARY\]$"
+  expect_out_re "^BooleanMask +[A-Z]"
+  grep -E "^BooleanMask +" "$OUT" | grep -q "operator library" && fail "a built-in operator is listed as a library's"
+  cat >"$WORK/net.pbtxt" <<'NET'
+name: "library_and_builtin"
+op { type: "LibraryAddConstant" input: "x" output: "y" arg { name: "addend" f: 10 } }
+op { type: "BooleanMask" input: "y" input: "m" output: "kept" }
+external_input: "x" external_input: "m"
+NET
+  cat >"$WORK/x.pbtxt" <<'T'
+dims: 4 data_type: FLOAT float_data: 1 float_data: 2 float_data: 3 float_data: 4
+T
+  cat >"$WORK/m.pbtxt" <<'T'
+dims: 4 data_type: BOOL int32_data: 1 int32_data: 0 int32_data: 0 int32_data: 1
+T
+  run --ops_library="$CAFFE2_MASK_TEST_OPS_LIBRARY" --net "$WORK/net.pbtxt" --input x,m \
+      --input_file "$WORK/x.pbtxt,$WORK/m.pbtxt" --output kept --iter 0
+  expect_rc 0
+  expect_out "11, 14"
+  run --ops_library="$WORK/missing.so" --list_operators
+  expect_rc 1; expect_err "missing.so"
+  run --ops_library="$CAFFE2_MASK_TEST_OPS_LIBRARY,," --list_operators
+  expect_rc 2; expect_err "entry 2 of 3 is empty"
+}
+
 if [[ "$CASE" == list ]]; then
   declare -F | awk '{print $3}' | grep '^t_' | sed 's/^t_//'
   exit 0

@@ -38,7 +38,7 @@ class KernelPathTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(KernelPathTest, CountTrueMatchesReference) {
-  C2K_SKIP_IF_UNSUPPORTED(impl());
+  CAFFE2_MASK_SKIP_IF_UNSUPPORTED(impl());
   std::mt19937_64 rng(1);
   for (int64_t n = 0; n < 700; ++n) {
     for (double d : {0.0, 0.3, 1.0}) {
@@ -91,7 +91,7 @@ void CheckCompact(const Impl& impl, int64_t n, int64_t rb, double density, bool 
 }
 
 TEST_P(KernelPathTest, BooleanMaskCompactMatchesReference) {
-  C2K_SKIP_IF_UNSUPPORTED(impl());
+  CAFFE2_MASK_SKIP_IF_UNSUPPORTED(impl());
   std::mt19937_64 rng(2);
   for (int64_t rb : kRowBytes)
     for (double d : kDensities)
@@ -99,7 +99,7 @@ TEST_P(KernelPathTest, BooleanMaskCompactMatchesReference) {
 }
 
 TEST_P(KernelPathTest, BooleanMaskCompactIndicesEverySize) {
-  C2K_SKIP_IF_UNSUPPORTED(impl());
+  CAFFE2_MASK_SKIP_IF_UNSUPPORTED(impl());
   std::mt19937_64 rng(3);
   for (int64_t rb : {4, 8, 1, 64})
     for (double d : {0.1, 0.5, 1.0})
@@ -109,7 +109,7 @@ TEST_P(KernelPathTest, BooleanMaskCompactIndicesEverySize) {
 // Rows of 256 bytes and more with every output streamed (threshold 0): the run copies take
 // StreamCopy, whose partial lines at the ends of each run use ordinary stores.
 TEST_P(KernelPathTest, BooleanMaskCompactStreamedLargeRows) {
-  C2K_SKIP_IF_UNSUPPORTED(impl());
+  CAFFE2_MASK_SKIP_IF_UNSUPPORTED(impl());
   ScopedStreamingThreshold streamed(0);
   std::mt19937_64 rng(21);
   for (int64_t rb : {256, 300, 1024, 4100})
@@ -134,7 +134,7 @@ void CheckExpand(const Impl& impl, int64_t n, int64_t rb, double density, std::m
 }
 
 TEST_P(KernelPathTest, BooleanMaskExpandMatchesReference) {
-  C2K_SKIP_IF_UNSUPPORTED(impl());
+  CAFFE2_MASK_SKIP_IF_UNSUPPORTED(impl());
   std::mt19937_64 rng(4);
   for (int64_t rb : kRowBytes)
     for (double d : kDensities)
@@ -202,7 +202,7 @@ void CheckUnmask(const Impl& impl, int64_t pairs, int64_t n, int64_t rb, std::mt
 }
 
 TEST_P(KernelPathTest, BooleanUnmaskMatchesReference) {
-  C2K_SKIP_IF_UNSUPPORTED(impl());
+  CAFFE2_MASK_SKIP_IF_UNSUPPORTED(impl());
   std::mt19937_64 rng(5);
   for (int64_t pairs : {1, 2, 3, 4, 7})
     for (int64_t rb : kRowBytes)
@@ -215,7 +215,7 @@ TEST_P(KernelPathTest, BooleanUnmaskMatchesReference) {
 // 3 to 9 pairs of 4- and 8-byte rows over several 4096-position blocks and ragged ends, with
 // overlapping masks (the first covering pair wins).
 TEST_P(KernelPathTest, BooleanUnmaskManyPairsAcrossBlocks) {
-  C2K_SKIP_IF_UNSUPPORTED(impl());
+  CAFFE2_MASK_SKIP_IF_UNSUPPORTED(impl());
   std::mt19937_64 rng(23);
   for (int64_t pairs : {3, 4, 5, 8, 9})
     for (int64_t rb : {4, 8})
@@ -227,7 +227,7 @@ TEST_P(KernelPathTest, BooleanUnmaskManyPairsAcrossBlocks) {
 // run of 40) is covered by no pair: input the check pass rejects, but the scatter must still match the
 // reference (uncovered rows left untouched) and read only the rows the masks account for.
 TEST_P(KernelPathTest, BooleanUnmaskTwoPairsEveryDensity) {
-  C2K_SKIP_IF_UNSUPPORTED(impl());
+  CAFFE2_MASK_SKIP_IF_UNSUPPORTED(impl());
   std::mt19937_64 rng(12);
   std::bernoulli_distribution extra(0.3);
   for (int64_t rb : {4, 8}) {
@@ -264,7 +264,7 @@ TEST_P(KernelPathTest, BooleanUnmaskTwoPairsEveryDensity) {
 }
 
 TEST_P(KernelPathTest, BooleanUnmaskCheckFindsFirstUncoveredPosition) {
-  C2K_SKIP_IF_UNSUPPORTED(impl());
+  CAFFE2_MASK_SKIP_IF_UNSUPPORTED(impl());
   std::mt19937_64 rng(6);
   for (int64_t pairs : {1, 2, 5}) {
     for (int64_t n : {1, 2, 63, 64, 65, 129, 5000}) {
@@ -281,7 +281,7 @@ TEST_P(KernelPathTest, BooleanUnmaskCheckFindsFirstUncoveredPosition) {
 }
 
 TEST_P(KernelPathTest, FillItemsWritesExactlyCountItems) {
-  C2K_SKIP_IF_UNSUPPORTED(impl());
+  CAFFE2_MASK_SKIP_IF_UNSUPPORTED(impl());
   std::mt19937_64 rng(7);
   for (int64_t item : {2, 4, 8}) {
     uint8_t pattern[8];

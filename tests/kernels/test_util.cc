@@ -81,7 +81,7 @@ std::vector<Impl> AllImpls() {
     impls.push_back(PublicImpl(path, false));
     impls.push_back(PublicImpl(path, true));
   }
-#if defined(C2K_HAVE_AVX512_EMULATION)
+#if defined(CAFFE2_MASK_HAVE_AVX512_EMULATION)
   impls.push_back(TableImpl("avx512_emulated", true, &detail::Avx512EmulatedKernels()));
 #else
   impls.push_back(TableImpl("avx512_emulated", false, nullptr));

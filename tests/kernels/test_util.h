@@ -18,7 +18,7 @@
 #include "ops/kernels/path_kernels.h"
 
 namespace caffe2::kernels::detail {
-#if defined(C2K_HAVE_AVX512_EMULATION)
+#if defined(CAFFE2_MASK_HAVE_AVX512_EMULATION)
 const PathKernels& Avx512EmulatedKernels();
 #endif
 }  // namespace caffe2::kernels::detail
@@ -108,7 +108,7 @@ const Impl& ImplNamed(const std::string& name);
 std::vector<std::string> ImplNames();
 
 // Skips the current test with a message naming the path when it cannot run here.
-#define C2K_SKIP_IF_UNSUPPORTED(impl)                                                                   \
+#define CAFFE2_MASK_SKIP_IF_UNSUPPORTED(impl)                                                                   \
   if (!(impl).supported) GTEST_SKIP() << "code path '" << (impl).name << "' is not supported on this " \
                                       << "machine (CPU lacks the instructions or emulation not built)"
 

@@ -50,7 +50,7 @@ std::vector<LoadedInput> LoadInputs(const std::vector<InputSpec>& inputs) {
 NetDef LoadNet(const std::string& path, const char* flag) {
   NetDef net;
   try {
-    ReadProtoFromFile(path, &net);
+    ReadProtoFile(path, &net);
   } catch (EnforceNotMet& e) {
     e.AppendMessage(MakeString("while reading the net (", flag, ")"));
     throw;

@@ -38,6 +38,10 @@ DEFINE_string(gradient_for, "",
               "Comma-separated blobs whose gradient to add: appends the backward pass (seeded with ones) "
               "before running, so '<blob>_grad' outputs can be fetched.");
 DEFINE_string(write_net, "", "Write the net that ran (with the backward pass, if any) to this file, in text format.");
+DEFINE_string(ops_library, "",
+              "Comma-separated operator libraries (shared libraries, e.g. built with "
+              "caffe2_mask_add_operator_library) to load before anything else; their operators, schemas and "
+              "gradients are then registered like the built-in ones.");
 DEFINE_bool(list_operators, false, "List every registered operator with its one-line summary, then exit.");
 DEFINE_string(describe_operator, "", "Print the full schema of this operator (inputs, outputs, arguments, documentation), then exit.");
 DEFINE_int64(max_file_bytes, caffe2::SerializationLimits().max_file_bytes,
@@ -268,6 +272,13 @@ RunPlan PlanFromFlags() {
   plan.tensor_limits.max_rank = FLAGS_max_tensor_rank;
   plan.print_limit = std::max<int64_t>(FLAGS_print_limit, 0);
 
+  plan.ops_libraries = Split(FLAGS_ops_library, ',', true);
+  for (size_t i = 0; i < plan.ops_libraries.size(); ++i) {
+    if (plan.ops_libraries[i].empty()) {
+      Usage(MakeString("--ops_library='", FLAGS_ops_library, "': entry ", i + 1, " of ", plan.ops_libraries.size(),
+                       " is empty; give library paths separated by ','"));
+    }
+  }
   plan.list_operators = FLAGS_list_operators;
   plan.describe_operator = FLAGS_describe_operator;
   if (plan.documentation_only()) return plan;

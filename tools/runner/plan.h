@@ -26,6 +26,9 @@ struct InputSpec {
 };
 
 struct RunPlan {
+  // Operator libraries to load first, in order (also before the documentation modes).
+  std::vector<std::string> ops_libraries;
+
   // Documentation modes: print and exit without running anything.
   bool list_operators = false;
   std::string describe_operator;

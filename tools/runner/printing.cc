@@ -131,8 +131,10 @@ void ListOperators(std::ostream& out) {
   for (const auto& name : names) width = std::max(width, name.size());
   for (const auto& name : names) {
     const OpSchema* schema = OpSchemaRegistry::Schema(name);
+    const std::string library = CPUOperatorRegistry()->Library(name);
     out << std::left << std::setw(static_cast<int>(width + 2)) << name
-        << (schema ? schema->Summary() : std::string("(no schema)")) << "\n";
+        << (schema ? schema->Summary() : std::string("(no schema)"))
+        << (library.empty() ? std::string() : " [operator library " + library + "]") << "\n";
   }
   out << std::right;
 }

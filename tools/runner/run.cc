@@ -265,6 +265,7 @@ void ParseFlags(int* argc, char*** argv) {
 int Run(const RunPlan& plan) {
   GetSerializationLimits() = plan.serialization_limits;
   GetTensorLimits() = plan.tensor_limits;
+  for (const auto& library : plan.ops_libraries) LoadOperatorLibrary(library);
   if (plan.documentation_only()) {
     if (plan.list_operators) ListOperators(std::cout);
     if (!plan.describe_operator.empty()) DescribeOperator(std::cout, plan.describe_operator);
