@@ -263,8 +263,8 @@ void ParseFlags(int* argc, char*** argv) {
 }  // namespace
 
 int Run(const RunPlan& plan) {
-  GetSerializationLimits() = plan.serialization_limits;
-  GetTensorLimits() = plan.tensor_limits;
+  SetSerializationLimits(plan.serialization_limits);
+  SetTensorLimits(plan.tensor_limits);
   if (plan.documentation_only()) {
     if (plan.list_operators) ListOperators(std::cout);
     if (!plan.describe_operator.empty()) DescribeOperator(std::cout, plan.describe_operator);
