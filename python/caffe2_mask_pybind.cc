@@ -464,8 +464,8 @@ void SetLimits(const std::map<std::string, int64_t>& changes) {
     else CAFFE_THROW("no limit called '", name, "'; the limits are max_rank, max_bytes, max_file_bytes, "
                      "max_proto_depth and max_string_bytes");
   }
-  GetTensorLimits() = tensor;
-  GetSerializationLimits() = serialization;
+  SetTensorLimits(tensor);
+  SetSerializationLimits(serialization);
 }
 
 // ---- the Workspace class and the module functions on the current workspace ----

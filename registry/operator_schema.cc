@@ -289,12 +289,18 @@ std::string OpSchema::Describe() const {
 }
 
 namespace {
-std::map<std::string, std::unique_ptr<OpSchema>>& SchemaMap() {
-  static auto* schemas = new std::map<std::string, std::unique_ptr<OpSchema>>();
+struct SchemaEntry {
+  std::unique_ptr<OpSchema> schema;
+  bool published = false;  // set once its setter chain is done (OpSchemaRegistry::Publish)
+};
+std::map<std::string, SchemaEntry>& SchemaMap() {
+  static auto* schemas = new std::map<std::string, SchemaEntry>();
   return *schemas;
 }
 // Guards the map: an operator library loaded at run time registers schemas while other threads create
-// nets. Schemas are never removed, so a pointer handed out stays valid after the lock is released.
+// nets. Schemas are never removed, so a pointer handed out stays valid after the lock is released; a
+// schema is handed out only once published, and the lock taken by Publish orders every write of its
+// setter chain before any read by a thread that finds it.
 std::mutex& SchemaMutex() {
   static auto* mutex = new std::mutex();
   return *mutex;
@@ -308,8 +314,9 @@ OpSchema& OpSchemaRegistry::NewSchema(const std::string& name, const std::string
   LibraryRegistrationScope* scope = LibraryRegistrationScope::Current();
   auto it = schemas.find(name);
   if (it != schemas.end()) {
-    std::string error = MakeString("schema '", name, "' is defined twice: at ", it->second->file(), ":",
-                                   it->second->line(), " and at ", origin);
+    const OpSchema& first = *it->second.schema;
+    std::string error = MakeString("schema '", name, "' is defined twice: at ", first.file(), ":", first.line(),
+                                   " and at ", origin);
     if (scope == nullptr) CAFFE_THROW(error);
     // The library's OPERATOR_SCHEMA still needs an object to configure; it never becomes visible and
     // lives until the failed library is unloaded (the loader keeps it).
@@ -318,22 +325,40 @@ OpSchema& OpSchemaRegistry::NewSchema(const std::string& name, const std::string
     scope->AddUndo([orphan] {});
     return *orphan;
   }
-  OpSchema& schema = *schemas.emplace(name, std::make_unique<OpSchema>(name, file, line)).first->second;
-  if (scope != nullptr) scope->AddUndo([name] { SchemaMap().erase(name); });
+  OpSchema& schema = *schemas.emplace(name, SchemaEntry{std::make_unique<OpSchema>(name, file, line)}).first->second.schema;
+  if (scope != nullptr) {
+    scope->AddUndo([name] {
+      std::lock_guard<std::mutex> undo_lock(SchemaMutex());
+      SchemaMap().erase(name);
+    });
+  }
   return schema;
+}
+
+void OpSchemaRegistry::Publish(const OpSchema& schema) {
+  std::lock_guard<std::mutex> lock(SchemaMutex());
+  auto it = SchemaMap().find(schema.name());
+  const bool registered = it != SchemaMap().end() && it->second.schema.get() == &schema;
+  // The orphan of a clashing library (see NewSchema) is never published; throwing here would end the
+  // program inside dlopen's static initializers.
+  if (!registered && LibraryRegistrationScope::Current() != nullptr) return;
+  CAFFE_ENFORCE(registered, "schema '", schema.name(), "' was not made by OpSchemaRegistry::NewSchema");
+  it->second.published = true;
 }
 
 const OpSchema* OpSchemaRegistry::Schema(const std::string& name) {
   std::lock_guard<std::mutex> lock(SchemaMutex());
   auto& schemas = SchemaMap();
   auto it = schemas.find(name);
-  return it == schemas.end() ? nullptr : it->second.get();
+  return it == schemas.end() || !it->second.published ? nullptr : it->second.schema.get();
 }
 
 std::vector<std::string> OpSchemaRegistry::Names() {
   std::lock_guard<std::mutex> lock(SchemaMutex());
   std::vector<std::string> names;
-  for (const auto& entry : SchemaMap()) names.push_back(entry.first);
+  for (const auto& entry : SchemaMap()) {
+    if (entry.second.published) names.push_back(entry.first);
+  }
   return names;
 }
 

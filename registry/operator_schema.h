@@ -153,18 +153,27 @@ class OpSchema {
   ShapeInference shape_inference_;
 };
 
+// Safe to use from any thread, also while an operator library loaded at run time registers schemas.
 class OpSchemaRegistry {
  public:
-  // A second schema under the same name is an error naming both places.
+  // Reserves the name and returns a schema for the setter chain to fill in; Schema() and Names() do
+  // not show it until Publish(schema), so no thread sees a schema half built (OPERATOR_SCHEMA publishes
+  // at the end of its statement). A second schema under the same name is an error naming both places.
   static OpSchema& NewSchema(const std::string& name, const std::string& file, int line);
-  // nullptr when no schema is registered.
+  static void Publish(const OpSchema& schema);
+  // nullptr when no schema is published under the name.
   static const OpSchema* Schema(const std::string& name);
   static std::vector<std::string> Names();
+
+  // What OPERATOR_SCHEMA defines: made from the end of the setter chain, it publishes the schema.
+  struct Publication {
+    Publication(const OpSchema& schema) { Publish(schema); }  // NOLINT: implicit, ends the chain
+  };
 };
 
 }  // namespace caffe2
 
-#define OPERATOR_SCHEMA(name)                                                        \
-  [[maybe_unused]] static ::caffe2::OpSchema& CAFFE_ANONYMOUS_VARIABLE(op_schema_##name) = \
-      ::caffe2::OpSchemaRegistry::NewSchema(#name, __FILE__, __LINE__)
+#define OPERATOR_SCHEMA(name)                                                                         \
+  [[maybe_unused]] static const ::caffe2::OpSchemaRegistry::Publication CAFFE_ANONYMOUS_VARIABLE(      \
+      op_schema_##name) = ::caffe2::OpSchemaRegistry::NewSchema(#name, __FILE__, __LINE__)
 #define GRADIENT_OPERATOR_SCHEMA(name) OPERATOR_SCHEMA(name)

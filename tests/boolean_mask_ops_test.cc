@@ -196,6 +196,8 @@ TYPED_TEST(BooleanMaskGradientTypedTest, HandPickedAndRandom) {
   CheckBooleanMaskGradient<T>({T_, T_, T_}, {2});                 // AllTrueMask: a copy
   CheckBooleanMaskGradient<T>({}, {});                            // EmptyMask
   CheckBooleanMaskGradient<T>({T_, F_}, {0});                     // ZeroSizeRow
+  CheckBooleanMaskGradient<T>({F_}, {});                          // OneRowFalse: the zero row is written
+  CheckBooleanMaskGradient<T>({T_}, {3});                         // OneRowTrue
   std::mt19937 rng(77);
   for (int trial = 0; trial < 20; ++trial) {
     std::vector<bool> mask(rng() % 100);

@@ -164,6 +164,18 @@ TEST(Registry, DuplicateSchemaNamesBothPlaces) {
                         {"defined twice", "a.cc:1", "b.cc:2"});
 }
 
+// Regression: a schema was visible to Schema() from NewSchema on, so another thread could read it while
+// OPERATOR_SCHEMA's setter chain was still filling it in (a library loaded at run time).
+TEST(Registry, SchemaIsHiddenUntilItsSetterChainIsDone) {
+  OpSchema& schema = OpSchemaRegistry::NewSchema("CoreTestUnpublished", "a.cc", 1);
+  schema.NumInputs(2);
+  EXPECT_EQ(OpSchemaRegistry::Schema("CoreTestUnpublished"), nullptr);
+  const auto names = OpSchemaRegistry::Names();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "CoreTestUnpublished"), 0);
+  OpSchemaRegistry::Publish(schema);
+  EXPECT_EQ(OpSchemaRegistry::Schema("CoreTestUnpublished"), &schema);
+}
+
 TEST(Registry, CloseNames) {
   const std::vector<std::string> names = {"BooleanMask", "BooleanMaskLengths", "SequenceMask", "Sum"};
   const auto close = CloseNames("BoolenMask", names);

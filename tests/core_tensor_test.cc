@@ -15,11 +15,21 @@ namespace {
 
 using caffe2::testing::ExpectThrowContaining;
 
-// Restores the process-wide limits when a test that changes them ends.
+// Changes the process-wide limits for one test and restores them when it ends.
 class LimitsGuard {
  public:
   LimitsGuard() : saved_(GetTensorLimits()) {}
-  ~LimitsGuard() { GetTensorLimits() = saved_; }
+  ~LimitsGuard() { SetTensorLimits(saved_); }
+  void SetMaxRank(int64_t rank) {
+    TensorLimits limits = GetTensorLimits();
+    limits.max_rank = rank;
+    SetTensorLimits(limits);
+  }
+  void SetMaxBytes(int64_t bytes) {
+    TensorLimits limits = GetTensorLimits();
+    limits.max_bytes = bytes;
+    SetTensorLimits(limits);
+  }
 
  private:
   TensorLimits saved_;
@@ -280,7 +290,7 @@ TEST(Tensor, ByteCountOverflowDoesNotReuseASmallBuffer) {
 
 TEST(Tensor, RankLimitEnforcedAndTensorUnchanged) {
   LimitsGuard guard;
-  GetTensorLimits().max_rank = 3;
+  guard.SetMaxRank(3);
   Tensor t(Dims{1, 2, 3});
   int32_t* data = t.mutable_data<int32_t>();
   ExpectThrowContaining([&] { t.Resize(Dims{1, 1, 1, 1}); }, {"rank limit", "(4 vs. 3)"});
@@ -290,7 +300,7 @@ TEST(Tensor, RankLimitEnforcedAndTensorUnchanged) {
 
 TEST(Tensor, ByteLimitEnforcedAndTensorUnchanged) {
   LimitsGuard guard;
-  GetTensorLimits().max_bytes = 64;
+  guard.SetMaxBytes(64);
   Tensor t(Dims{4});
   float* data = t.mutable_data<float>();
   for (int i = 0; i < 4; ++i) data[i] = static_cast<float>(i + 1);
@@ -299,7 +309,7 @@ TEST(Tensor, ByteLimitEnforcedAndTensorUnchanged) {
   ExpectThrowContaining([&] { big.mutable_data<double>(); }, {"[16]", "double", "needs 128 bytes", "limit of 64"});
   EXPECT_FALSE(big.dtype().defined());
   // A refused re-typing keeps the old dtype, buffer and values.
-  GetTensorLimits().max_bytes = 20;
+  guard.SetMaxBytes(20);
   ExpectThrowContaining([&] { t.mutable_data<double>(); }, {"needs 32 bytes"});
   EXPECT_TRUE(t.IsType<float>());
   EXPECT_EQ(t.data<float>(), data);

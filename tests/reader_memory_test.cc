@@ -90,7 +90,7 @@ TEST(ReaderMemory, OversizedTensorProtoIsRefusedBeforeItsValuesAreParsed) {
   const std::string path = WriteFile("big_raw.pb", RawTensorProtoHead(kFloats), 4 * kFloats);
   std::string error;
   const int64_t peak = PeakRssOfChild([&] {
-    GetTensorLimits().max_bytes = kMiB;
+    SetTensorLimits({GetTensorLimits().max_rank, kMiB});
     Tensor t;
     try {
       ReadTensorFile(path, &t);

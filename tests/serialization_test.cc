@@ -201,14 +201,17 @@ TEST(TensorProtoTest, SegmentCoveringWholeTensorOnly) {
 
 TEST(TensorProtoTest, TensorLimitsApply) {
   const auto saved = GetTensorLimits();
-  GetTensorLimits().max_rank = 2;
+  auto limits = saved;
+  limits.max_rank = 2;
+  SetTensorLimits(limits);
   EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("dims: 1 dims: 1 dims: 1 float_data: 1")); }),
               HasSubstr("rank limit"));
-  GetTensorLimits() = saved;
-  GetTensorLimits().max_bytes = 8;
+  limits = saved;
+  limits.max_bytes = 8;
+  SetTensorLimits(limits);
   EXPECT_THAT(ErrorOf([] { TensorFromProto(ParseTextTensor("dims: 3 float_data: [1, 2, 3]")); }),
               HasSubstr("more than the limit of 8 bytes"));
-  GetTensorLimits() = saved;
+  SetTensorLimits(saved);
 }
 
 // ---- BlobProto ----
@@ -356,7 +359,9 @@ TEST(NpyTest, Refusals) {
 
 TEST(NpyTest, StringLengthLimitAlsoForTensorProto) {
   const auto saved = GetSerializationLimits();
-  GetSerializationLimits().max_string_bytes = 4;
+  auto limits = saved;
+  limits.max_string_bytes = 4;
+  SetSerializationLimits(limits);
   EXPECT_EQ(TensorFromProto(ParseTextTensor("dims: 2 data_type: STRING string_data: ['abcd', '']"))
                 .data<std::string>()[0],
             "abcd");
@@ -367,7 +372,7 @@ TEST(NpyTest, StringLengthLimitAlsoForTensorProto) {
                                               std::string(20, '\0')), &t, "file 's.npy'"); }),
               AllOf(HasSubstr("file 's.npy'"), HasSubstr("<U5"), HasSubstr("string limit")));
   // The default limit (64 MiB) applies before the 4-bytes-per-character size is computed.
-  GetSerializationLimits() = saved;
+  SetSerializationLimits(saved);
   EXPECT_THAT(ErrorOf([&] { TensorFromNpy(Npy("{'descr': '<U100000000', 'fortran_order': False, 'shape': (1,), }",
                                               "x"), &t, "file 's.npy'"); }),
               HasSubstr("string limit"));
@@ -416,10 +421,12 @@ TEST(ProtoFormatTest, RecursionLimit) {
   EXPECT_NO_THROW(ParseProtoFromString(text, &net));
   const std::string binary = net.SerializeAsString();
   const auto saved = GetSerializationLimits();
-  GetSerializationLimits().max_proto_depth = 10;
+  auto limits = saved;
+  limits.max_proto_depth = 10;
+  SetSerializationLimits(limits);
   EXPECT_THAT(ErrorOf([&] { ParseProtoFromString(text, &net); }), HasSubstr("recursion"));
   EXPECT_THAT(ErrorOf([&] { ParseProtoFromString(binary, &net); }), HasSubstr("deeper than the limit of 10"));
-  GetSerializationLimits() = saved;
+  SetSerializationLimits(saved);
 }
 
 // ---- files ----
@@ -488,11 +495,13 @@ TEST_F(FileTest, TensorFileErrorsNameTheFile) {
 TEST_F(FileTest, FileSizeLimit) {
   Write("big", std::string(100, ' '));
   const auto saved = GetSerializationLimits();
-  GetSerializationLimits().max_file_bytes = 99;
+  auto limits = saved;
+  limits.max_file_bytes = 99;
+  SetSerializationLimits(limits);
   NetDef net;
   EXPECT_THAT(ErrorOf([&] { ReadProtoFile(dir_ + "/big", &net); }),
               HasSubstr("is 100 bytes, more than the file size limit of 99 bytes"));
-  GetSerializationLimits() = saved;
+  SetSerializationLimits(saved);
 }
 
 TEST_F(FileTest, AtomicWriteLeavesOnlyTheFile) {

@@ -15,3 +15,7 @@ ctest --test-dir build -j"$jobs" --output-on-failure
 # The same suite again under AddressSanitizer + UndefinedBehaviorSanitizer (clang), then each
 # libFuzzer target for a bounded time (FUZZ_SECONDS, default 60). See docs/reliability.md.
 tools/sanitize_and_fuzz.sh
+
+# The thread-safety test under ThreadSanitizer (clang, libomp + Archer; build-tsan). See
+# docs/reliability.md, "Thread safety".
+tools/tsan.sh

@@ -1,5 +1,6 @@
 #include "caffe2_mask/core/tensor.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <algorithm>
 #include <cstring>
@@ -8,9 +9,20 @@
 
 namespace caffe2 {
 
-TensorLimits& GetTensorLimits() {
-  static TensorLimits limits;
-  return limits;
+namespace {
+// The fields of TensorLimits, one atomic each: they are read on every resize, from every thread, and
+// may be changed while nets run (tensor.h). Relaxed order is enough: a limit guards no other data.
+std::atomic<int64_t> g_max_rank{TensorLimits{}.max_rank};
+std::atomic<int64_t> g_max_bytes{TensorLimits{}.max_bytes};
+}  // namespace
+
+TensorLimits GetTensorLimits() {
+  return {g_max_rank.load(std::memory_order_relaxed), g_max_bytes.load(std::memory_order_relaxed)};
+}
+
+void SetTensorLimits(const TensorLimits& limits) {
+  g_max_rank.store(limits.max_rank, std::memory_order_relaxed);
+  g_max_bytes.store(limits.max_bytes, std::memory_order_relaxed);
 }
 
 std::string ShapeString(IntArrayRef dims) {
@@ -22,8 +34,8 @@ std::string ShapeString(IntArrayRef dims) {
 }
 
 int64_t CheckedNumel(IntArrayRef dims, const char* what) {
-  const auto& limits = GetTensorLimits();
-  CAFFE_ENFORCE_LE(static_cast<int64_t>(dims.size()), limits.max_rank, what, " ", ShapeString(dims),
+  const int64_t max_rank = g_max_rank.load(std::memory_order_relaxed);
+  CAFFE_ENFORCE_LE(static_cast<int64_t>(dims.size()), max_rank, what, " ", ShapeString(dims),
                    " has more dims than the rank limit");
   int64_t numel = 1;
   for (size_t i = 0; i < dims.size(); ++i) {
@@ -46,7 +58,7 @@ uint64_t ByteCount(int64_t numel, size_t itemsize) {
 }
 
 void EnforceBytesWithinLimit(IntArrayRef dims, int64_t numel, TypeMeta meta, const char* what) {
-  const int64_t max_bytes = GetTensorLimits().max_bytes;
+  const int64_t max_bytes = g_max_bytes.load(std::memory_order_relaxed);
   const auto itemsize = static_cast<int64_t>(meta.itemsize());
   CAFFE_ENFORCE(numel <= max_bytes / itemsize, what, " ", ShapeString(dims), " of ", meta.name(), " needs ",
                 ByteCount(numel, meta.itemsize()), " bytes, more than the limit of ", max_bytes, " bytes");

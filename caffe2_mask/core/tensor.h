@@ -49,11 +49,16 @@ constexpr DeviceType CPU = DeviceType::CPU;
 
 // Limits on what a tensor may hold, checked on every resize so that no shape can overflow a size
 // computation or ask for an absurd allocation. Process-wide; the runner exposes them as flags.
+// Safe to read and change from any thread while nets run: each field is kept in its own atomic (a
+// resize reads one with a relaxed load), so a resize that overlaps a change sees the old or the new
+// value of each field; a change applies to the resizes and reads that start after it.
 struct TensorLimits {
   int64_t max_rank = 32;
   int64_t max_bytes = int64_t{64} << 30;  // 64 GiB
 };
-TensorLimits& GetTensorLimits();
+// A copy of the limits in force.
+TensorLimits GetTensorLimits();
+void SetTensorLimits(const TensorLimits& limits);
 
 // Product of dims with overflow and sign checks; `what` names the shape in the error.
 int64_t CheckedNumel(IntArrayRef dims, const char* what = "tensor");

@@ -81,7 +81,8 @@ void WriteFileAtomically(const std::string& path, const std::string& content);
 // Every system call by which the functions above (and the runner's output commit) change files goes
 // through this table, so tests can make the k-th write, fsync, rename or link fail and check that
 // nothing is lost. Production code never changes it; a test that does restores it before it ends
-// (ScopedFileSyscalls). Not for use while other threads write files.
+// (ScopedFileSyscalls). Set before use: it is a plain table read without a lock on every call, so
+// change it only while no other thread writes files (docs/reliability.md, "Thread safety").
 struct FileSyscalls {
   int (*open)(const char* path, int flags, mode_t mode);
   ssize_t (*write)(int fd, const void* data, size_t size);

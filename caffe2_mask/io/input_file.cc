@@ -18,14 +18,16 @@ InputFile::InputFile(const std::string& path) : path_(path) {
   CAFFE_ENFORCE(fd_ >= 0, "cannot open file '", path, "': ", ErrnoText());
   struct stat st;
   const bool stat_ok = ::fstat(fd_, &st) == 0;
-  if (!stat_ok || !S_ISREG(st.st_mode) || st.st_size > GetSerializationLimits().max_file_bytes) {
+  // Read once: the limit may change while this runs, and the message must name the one checked.
+  const int64_t limit = GetSerializationLimits().max_file_bytes;
+  if (!stat_ok || !S_ISREG(st.st_mode) || st.st_size > limit) {
     const std::string error = stat_ok ? "" : ErrnoText();
     ::close(fd_);
     CAFFE_ENFORCE(stat_ok, "cannot stat file '", path, "': ", error);
     CAFFE_ENFORCE(!S_ISDIR(st.st_mode), "file '", path, "' is a directory, not a file");
     CAFFE_ENFORCE(S_ISREG(st.st_mode), "file '", path, "' is not a regular file");
     CAFFE_THROW("file '", path, "' is ", st.st_size, " bytes, more than the file size limit of ",
-                GetSerializationLimits().max_file_bytes, " bytes (caffe2_mask_run --max_file_bytes)");
+                limit, " bytes (caffe2_mask_run --max_file_bytes)");
   }
   size_ = st.st_size;
 }

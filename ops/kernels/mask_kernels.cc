@@ -15,6 +15,8 @@
 #include <omp.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -62,10 +64,45 @@ CpuPath BestPath() {
   return best;
 }
 
-constexpr int kNoForcedPath = -1;
-std::atomic<int> g_forced_path{kNoForcedPath};
+// Process-wide settings, changed while kernels run on other threads: atomics.
 std::atomic<int64_t> g_parallel_threshold{kDefaultParallelThresholdBytes};
 std::atomic<int64_t> g_streaming_threshold{kDefaultStreamingThresholdBytes};
+
+// The Scoped* guards override a setting for their own thread only, so guards that overlap in two
+// threads cannot restore each other's values (a process-wide previous value would). Each kind has a
+// per-thread stack of guards: `innermost` is the guard whose value is in force, nullptr for none.
+// Kernels read the calling thread's slot on entry, before any parallel region.
+template <typename T>
+struct ThreadOverride {
+  T value{};
+  const void* innermost = nullptr;
+};
+thread_local ThreadOverride<CpuPath> t_path;
+thread_local ThreadOverride<int64_t> t_parallel_threshold;
+thread_local ThreadOverride<int64_t> t_streaming_threshold;
+
+template <typename T>
+void PushOverride(ThreadOverride<T>& slot, const void* guard, T value, T* previous, const void** outer) {
+  *previous = slot.value;
+  *outer = slot.innermost;
+  slot.value = value;
+  slot.innermost = guard;
+}
+
+// A guard destroyed on another thread, or before a guard of its kind created after it, would restore
+// a value that is not the one in force before it: abort rather than run with a wrong setting.
+template <typename T>
+void PopOverride(ThreadOverride<T>& slot, const void* guard, T previous, const void* outer, const char* what) {
+  if (slot.innermost != guard) {
+    std::fprintf(stderr,
+                 "caffe2_mask: a %s was destroyed on another thread than the one that created it, or before "
+                 "a %s created after it on its thread; guards must be scoped objects of one thread\n",
+                 what, what);
+    std::abort();
+  }
+  slot.value = previous;
+  slot.innermost = outer;
+}
 
 const PathKernels& Kernels(CpuPath path) {
   switch (path) {
@@ -88,7 +125,7 @@ constexpr int kMaxThreads = 256;
 // Team size for `bytes` of work, or 1 when the input is below the threshold or only one thread is
 // allowed (then no parallel region is entered at all).
 int TeamSize(int64_t bytes) {
-  if (bytes < g_parallel_threshold.load(std::memory_order_relaxed)) return 1;
+  if (bytes < ParallelThresholdBytes()) return 1;
   const int t = omp_get_max_threads();
   return t < kMaxThreads ? t : kMaxThreads;
 }
@@ -140,10 +177,7 @@ bool PathSupported(CpuPath path) {
   return false;
 }
 
-CpuPath ActivePath() {
-  const int forced = g_forced_path.load(std::memory_order_relaxed);
-  return forced == kNoForcedPath ? BestPath() : static_cast<CpuPath>(forced);
-}
+CpuPath ActivePath() { return t_path.innermost != nullptr ? t_path.value : BestPath(); }
 
 const char* CpuPathName(CpuPath path) {
   switch (path) {
@@ -154,35 +188,45 @@ const char* CpuPathName(CpuPath path) {
   return "unknown";
 }
 
-ScopedCpuPath::ScopedCpuPath(CpuPath path) : previous_(g_forced_path.load()) {
+ScopedCpuPath::ScopedCpuPath(CpuPath path) {
   if (!PathSupported(path))
     throw std::invalid_argument(std::string("CPU path ") + CpuPathName(path) + " is not supported on this CPU");
-  g_forced_path.store(static_cast<int>(path));
+  PushOverride(t_path, this, path, &previous_, &outer_);
 }
 
-ScopedCpuPath::~ScopedCpuPath() { g_forced_path.store(previous_); }
+ScopedCpuPath::~ScopedCpuPath() { PopOverride(t_path, this, previous_, outer_, "ScopedCpuPath"); }
 
-int64_t ParallelThresholdBytes() { return g_parallel_threshold.load(std::memory_order_relaxed); }
+int64_t ParallelThresholdBytes() {
+  return t_parallel_threshold.innermost != nullptr ? t_parallel_threshold.value
+                                                   : g_parallel_threshold.load(std::memory_order_relaxed);
+}
 
 void SetParallelThresholdBytes(int64_t bytes) {
   g_parallel_threshold.store(bytes < 0 ? 0 : bytes, std::memory_order_relaxed);
 }
 
-int64_t StreamingThresholdBytes() { return g_streaming_threshold.load(std::memory_order_relaxed); }
+int64_t StreamingThresholdBytes() {
+  return t_streaming_threshold.innermost != nullptr ? t_streaming_threshold.value
+                                                    : g_streaming_threshold.load(std::memory_order_relaxed);
+}
 
 void SetStreamingThresholdBytes(int64_t bytes) {
   g_streaming_threshold.store(bytes < 0 ? 0 : bytes, std::memory_order_relaxed);
 }
 
-ScopedParallelThreshold::ScopedParallelThreshold(int64_t bytes) : previous_(ParallelThresholdBytes()) {
-  SetParallelThresholdBytes(bytes);
+ScopedParallelThreshold::ScopedParallelThreshold(int64_t bytes) {
+  PushOverride(t_parallel_threshold, this, bytes < 0 ? int64_t{0} : bytes, &previous_, &outer_);
 }
-ScopedParallelThreshold::~ScopedParallelThreshold() { SetParallelThresholdBytes(previous_); }
+ScopedParallelThreshold::~ScopedParallelThreshold() {
+  PopOverride(t_parallel_threshold, this, previous_, outer_, "ScopedParallelThreshold");
+}
 
-ScopedStreamingThreshold::ScopedStreamingThreshold(int64_t bytes) : previous_(StreamingThresholdBytes()) {
-  SetStreamingThresholdBytes(bytes);
+ScopedStreamingThreshold::ScopedStreamingThreshold(int64_t bytes) {
+  PushOverride(t_streaming_threshold, this, bytes < 0 ? int64_t{0} : bytes, &previous_, &outer_);
 }
-ScopedStreamingThreshold::~ScopedStreamingThreshold() { SetStreamingThresholdBytes(previous_); }
+ScopedStreamingThreshold::~ScopedStreamingThreshold() {
+  PopOverride(t_streaming_threshold, this, previous_, outer_, "ScopedStreamingThreshold");
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Kernels

@@ -30,9 +30,11 @@ bool PathSupported(CpuPath path);
 CpuPath ActivePath();
 const char* CpuPathName(CpuPath path);
 
-// Forces a path for its lifetime (tests and benchmarks); restores the previous one when destroyed.
-// Throws std::invalid_argument for a path this CPU cannot run. The setting is process-wide (kernels
-// read it on entry and hand it to their worker threads); guards must nest, not overlap across threads.
+// Forces a path for its lifetime (tests and benchmarks) on the calling thread only: kernels called
+// from this thread use it (they read it on entry and hand it to their worker threads); other threads
+// are not affected, so guards in several threads may overlap. Throws std::invalid_argument for a path
+// this CPU cannot run. Every Scoped* guard below must be destroyed on the thread that created it, inner
+// guards of a kind before outer ones (scoped objects do that); otherwise the destructor aborts.
 class ScopedCpuPath {
  public:
   explicit ScopedCpuPath(CpuPath path);
@@ -41,12 +43,15 @@ class ScopedCpuPath {
   ScopedCpuPath& operator=(const ScopedCpuPath&) = delete;
 
  private:
-  int previous_;
+  CpuPath previous_;
+  const void* outer_;
 };
 
 // Inputs of at least this many bytes (see each kernel for what it counts) are split over an OpenMP
 // team; below it no parallel region is entered. The default was measured (docs/performance.md).
-// 0 forces threading for every non-empty input; a huge value disables it.
+// 0 forces threading for every non-empty input; a huge value disables it. The setter is process-wide
+// and safe while kernels run on other threads (an atomic); a ScopedParallelThreshold overrides it on
+// its own thread. The getter returns the value in force on the calling thread.
 int64_t ParallelThresholdBytes();
 void SetParallelThresholdBytes(int64_t bytes);
 inline constexpr int64_t kDefaultParallelThresholdBytes = int64_t{1} << 20;
@@ -60,7 +65,8 @@ int64_t StreamingThresholdBytes();
 void SetStreamingThresholdBytes(int64_t bytes);
 inline constexpr int64_t kDefaultStreamingThresholdBytes = int64_t{24} << 20;
 
-// Set a threshold for the lifetime of the object and restore the previous value (tests, benchmarks).
+// Override a threshold on the calling thread for the lifetime of the object (tests, benchmarks); the
+// rules of ScopedCpuPath apply.
 class ScopedParallelThreshold {
  public:
   explicit ScopedParallelThreshold(int64_t bytes);
@@ -70,6 +76,7 @@ class ScopedParallelThreshold {
 
  private:
   int64_t previous_;
+  const void* outer_;
 };
 
 class ScopedStreamingThreshold {
@@ -81,6 +88,7 @@ class ScopedStreamingThreshold {
 
  private:
   int64_t previous_;
+  const void* outer_;
 };
 
 // ---------------------------------------------------------------------------------------------------

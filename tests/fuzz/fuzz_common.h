@@ -57,10 +57,14 @@ class ByteReader {
 
 // Lowered limits, so that no input can make a target allocate gigabytes (libFuzzer's -rss_limit_mb
 // would report it as a crash) while everything up to 64 MiB is still exercised.
-// Called at the start of every input: two stores, cheaper than a once-only guard.
+// Called at the start of every input: a few relaxed stores, cheaper than a once-only guard.
 inline void LowerLimits() {
-  GetTensorLimits().max_bytes = int64_t{64} << 20;
-  GetSerializationLimits().max_file_bytes = int64_t{16} << 20;
+  TensorLimits tensor;
+  tensor.max_bytes = int64_t{64} << 20;
+  SetTensorLimits(tensor);
+  SerializationLimits serialization;
+  serialization.max_file_bytes = int64_t{16} << 20;
+  SetSerializationLimits(serialization);
 }
 
 [[noreturn]] inline void Fail(const char* what, const std::string& detail) {

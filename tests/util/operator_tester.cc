@@ -1,14 +1,70 @@
 #include "tests/util/operator_tester.h"
 
+#include <cstring>
+#include <limits>
+
 namespace caffe2::testing {
 
-void OperatorTester::Run() {
-  try {
-    ws_.RunOperatorOnce(Def());
-  } catch (const std::exception& error) {
-    FAIL() << type_ << " failed:\n" << error.what();
+std::vector<RunConfig> AllRunConfigs() {
+  std::vector<RunConfig> configs;
+  for (auto path : {kernels::CpuPath::kScalar, kernels::CpuPath::kAVX2, kernels::CpuPath::kAVX512}) {
+    if (!kernels::PathSupported(path)) continue;
+    configs.push_back({path, false});
+    configs.push_back({path, true});
   }
-  for (auto& check : checks_) check();
+  return configs;
+}
+
+std::string RunConfigName(const RunConfig& config) {
+  return std::string(kernels::CpuPathName(config.path)) + (config.threaded ? ", threaded" : ", serial");
+}
+
+void OperatorTester::PrepareRun() {
+  if (!inputs_saved_) {
+    inputs_saved_ = true;
+    auto save = [this](const std::string& name) {
+      const Blob* blob = ws_.GetBlob(name);
+      if (blob == nullptr || !blob->IsType<Tensor>() || saved_inputs_.count(name)) return;
+      saved_inputs_[name] = std::make_unique<Tensor>(blob->Get<Tensor>().Clone());
+    };
+    for (const auto& name : inputs_) save(name);
+    for (const auto& name : outputs_) save(name);
+  }
+  for (const auto& [name, tensor] : saved_inputs_) BlobGetMutableTensor(ws_.CreateBlob(name))->CopyFrom(*tensor);
+  for (const auto& name : outputs_) {
+    if (saved_inputs_.count(name)) continue;
+    Tensor* out = BlobGetMutableTensor(ws_.CreateBlob(name));
+    auto it = poison_.find(name);
+    if (it != poison_.end()) {
+      it->second(out);
+    } else {
+      // Dtype and shape unknown: poison bytes enough for every output of these small cases; the
+      // operator keeps the buffer when its output fits (Tensor::Resize).
+      FillPoison<uint8_t>(out, {4096});
+    }
+  }
+}
+
+void OperatorTester::ForEachConfig(const std::function<void()>& body) {
+  for (const RunConfig& config : AllRunConfigs()) {
+    SCOPED_TRACE("CPU path " + RunConfigName(config));
+    kernels::ScopedCpuPath path(config.path);
+    kernels::ScopedParallelThreshold threshold(config.threaded ? 0 : std::numeric_limits<int64_t>::max());
+    PrepareRun();
+    body();
+  }
+}
+
+void OperatorTester::Run() {
+  ForEachConfig([this] {
+    try {
+      ws_.RunOperatorOnce(Def());
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << type_ << " failed:\n" << error.what();
+      return;
+    }
+    for (auto& check : checks_) check();
+  });
 }
 
 void ExpectThrowContaining(const std::function<void()>& f, const std::vector<std::string>& pieces) {
@@ -27,7 +83,7 @@ void ExpectThrowContaining(const std::function<void()>& f, const std::vector<std
 }
 
 void OperatorTester::ExpectError(const std::vector<std::string>& pieces) {
-  ExpectThrowContaining([this] { ws_.RunOperatorOnce(Def()); }, pieces);
+  ForEachConfig([&] { ExpectThrowContaining([this] { ws_.RunOperatorOnce(Def()); }, pieces); });
 }
 
 const Tensor& OperatorTester::GetOutput(const std::string& blob) {

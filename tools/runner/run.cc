@@ -263,8 +263,8 @@ void ParseFlags(int* argc, char*** argv) {
 }  // namespace
 
 int Run(const RunPlan& plan) {
-  GetSerializationLimits() = plan.serialization_limits;
-  GetTensorLimits() = plan.tensor_limits;
+  SetSerializationLimits(plan.serialization_limits);
+  SetTensorLimits(plan.tensor_limits);
   for (const auto& library : plan.ops_libraries) LoadOperatorLibrary(library);
   if (plan.documentation_only()) {
     if (plan.list_operators) ListOperators(std::cout);
