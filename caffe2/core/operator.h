@@ -26,7 +26,9 @@
 namespace caffe2 {
 
 // A second dtype list, dispatched to DoRunWithType2<ExtraArgs..., T>() (for operators that dispatch
-// on two inputs); GenericTensorImplementation as its last entry calls DoRunWithOtherType2.
+// on two inputs); GenericTensorImplementation as its last entry calls DoRunWithOtherType2. The body
+// mirrors TensorTypes' DispatchHelper instead of sharing a helper with it on purpose: USE_DISPATCH_HELPER
+// befriends DispatchHelper only, so a private DoRunWithType2 must be called from inside it.
 template <typename... Types>
 struct TensorTypes2 {};
 

@@ -83,4 +83,33 @@ if(DEFINED EXAMPLE_SOURCE_DIR AND NOT "${EXAMPLE_SOURCE_DIR}" STREQUAL "")
     message(FATAL_ERROR "install check: the example test was not built in ${example_build}")
   endif()
   step("run the example test" ${example_test})
+
+  # The installed runner loads the example's library and runs it beside a built-in operator, forward
+  # and backward.
+  find_file(example_library libmasked_softmax_ops.so PATHS ${example_build} ${example_build}/${BUILD_TYPE}
+            NO_DEFAULT_PATH)
+  if(NOT example_library)
+    message(FATAL_ERROR "install check: the example library was not built in ${example_build}")
+  endif()
+  set(files "")
+  foreach(input scores key_mask keep_rows)
+    list(APPEND files ${EXAMPLE_SOURCE_DIR}/${input}.pbtxt)
+  endforeach()
+  string(REPLACE ";" "," files "${files}")
+  execute_process(
+    COMMAND ${prefix}/bin/caffe2_mask_run --ops_library=${example_library} --net ${EXAMPLE_SOURCE_DIR}/net.pbtxt
+            --input scores,key_mask,keep_rows --input_file ${files} --output kept,scores_grad --gradient_for kept
+            --iter 0
+    RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "install check: the runner with the example library failed (${result})\n${out}\n${err}")
+  endif()
+  # Row 0 keeps keys 0 and 1 (equal scores), row 2 masks every key; the kept rows are [2, 4].
+  foreach(expected "kept: float [2, 4]" "[[0.5, 0.5, 0, 0]," "[0, 0, 0, 0]]" "scores_grad: float [3, 4]")
+    string(FIND "${out}" "${expected}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "install check: the runner's output lacks '${expected}':\n${out}")
+    endif()
+  endforeach()
+  message(STATUS "install check: runner with --ops_library (forward and backward) ok")
 endif()

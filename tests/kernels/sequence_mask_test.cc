@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "ops/kernels/mask_kernels.h"
-#include "ops/kernels/reference_kernels.h"
+#include "tests/kernels/reference_kernels.h"
 #include "tests/kernels/test_util.h"
 
 namespace caffe2::kernels::testing {

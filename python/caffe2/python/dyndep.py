@@ -24,6 +24,9 @@ def InitOpsLibrary(name, trigger_lazy=True):
         return
     C.load_operator_library(name)
     _IMPORTED_DYNDEPS.add(name)
+    # As in Caffe2: core caches the operator names for net.Op(...) sugar.
+    from caffe2.python import core
+    core.RefreshRegisteredOperators()
 
 
 def GetImportedOpsLibraries():

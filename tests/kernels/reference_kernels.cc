@@ -1,4 +1,4 @@
-#include "ops/kernels/reference_kernels.h"
+#include "tests/kernels/reference_kernels.h"
 
 #include <cstring>
 #include <vector>

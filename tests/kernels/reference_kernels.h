@@ -1,7 +1,7 @@
 // Scalar reference implementations of every kernel: the obviously-correct loops the optimised paths are
 // tested against. Same contracts as mask_kernels.h. Not for production use (byte loops, no threads).
-#ifndef CAFFE2_MASK_OPS_KERNELS_REFERENCE_KERNELS_H_
-#define CAFFE2_MASK_OPS_KERNELS_REFERENCE_KERNELS_H_
+#ifndef CAFFE2_MASK_TESTS_KERNELS_REFERENCE_KERNELS_H_
+#define CAFFE2_MASK_TESTS_KERNELS_REFERENCE_KERNELS_H_
 
 #include <cstdint>
 
@@ -26,4 +26,4 @@ void SequenceMask(const void* in, void* out, int64_t item_bytes, const void* fil
 
 }  // namespace caffe2::kernels::reference
 
-#endif  // CAFFE2_MASK_OPS_KERNELS_REFERENCE_KERNELS_H_
+#endif  // CAFFE2_MASK_TESTS_KERNELS_REFERENCE_KERNELS_H_
