@@ -27,15 +27,8 @@
 
 #include "caffe2_mask/caffe2_mask.h"
 #include "ops/kernels/mask_kernels.h"
+#include "tests/util/sanitizers.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) || __has_feature(thread_sanitizer)
-#define CAFFE2_MASK_ALLOC_TEST_SANITIZED 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define CAFFE2_MASK_ALLOC_TEST_SANITIZED 1
-#endif
 
 namespace {
 // Plain globals (no thread_local: its first use may itself allocate).
@@ -58,7 +51,7 @@ class AllocationCounter {
 };
 }  // namespace
 
-#ifndef CAFFE2_MASK_ALLOC_TEST_SANITIZED
+#ifndef CAFFE2_MASK_TEST_SANITIZED
 // glibc's own entry points, which the interposed functions forward to.
 extern "C" {
 void* __libc_malloc(size_t size);
@@ -132,13 +125,13 @@ void operator delete(void* p, std::align_val_t) noexcept { __libc_free(p); }
 void operator delete[](void* p, std::align_val_t) noexcept { __libc_free(p); }
 void operator delete(void* p, size_t, std::align_val_t) noexcept { __libc_free(p); }
 void operator delete[](void* p, size_t, std::align_val_t) noexcept { __libc_free(p); }
-#endif  // CAFFE2_MASK_ALLOC_TEST_SANITIZED
+#endif  // CAFFE2_MASK_TEST_SANITIZED
 
 namespace caffe2 {
 namespace {
 
 void SkipIfNotCounting() {
-#ifdef CAFFE2_MASK_ALLOC_TEST_SANITIZED
+#ifdef CAFFE2_MASK_TEST_SANITIZED
   GTEST_SKIP() << "sanitizers own the allocator; allocation counting is off in this build";
 #endif
 }
