@@ -8,9 +8,10 @@
 #   framework  caffe2_mask/framework/
 #   io         caffe2_mask/io/   (plus caffe2_mask/caffe2_mask.h, the umbrella of the runtime)
 #   ops        ops/              (the built-in operators, on top of the runtime)
+#   compat     caffe2/, c10/, ATen/  (Caffe2's header paths: on the runtime, beside ops, never including it)
 # The kernels, ops/kernels/, are pure: they include only each other, and only ops/ includes them.
 # Headers under an internal/ folder belong to the folder above it and are included only from there.
-# Everything else (tools/, tests/, python/, examples/, caffe2/) sits on top and is not checked.
+# Everything else (tools/, tests/, python/, examples/) sits on top and is not checked.
 #
 # Input: SOURCE_DIR. Prints every violation as "file: #include "x" (layer a may not include layer b)".
 if(NOT DEFINED SOURCE_DIR)
@@ -29,6 +30,8 @@ function(layer_of path out)
     set(layer ${CMAKE_MATCH_1})
   elseif(path STREQUAL "caffe2_mask/caffe2_mask.h")
     set(layer io)
+  elseif(path MATCHES "^(caffe2|c10|ATen)/")
+    set(layer compat)
   elseif(path MATCHES "^registry/")
     set(layer registry)
   elseif(path MATCHES "^ops/")
@@ -40,6 +43,9 @@ function(layer_of path out)
 endfunction()
 
 function(rank_of layer out)
+  if(layer STREQUAL "compat")
+    set(layer io)  # the compatibility layer stands on the whole runtime
+  endif()
   list(FIND layer_names ${layer} rank)
   set(${out} ${rank} PARENT_SCOPE)
 endfunction()
@@ -47,7 +53,8 @@ endfunction()
 file(GLOB_RECURSE files RELATIVE ${SOURCE_DIR}
   ${SOURCE_DIR}/caffe2_mask/*.h ${SOURCE_DIR}/caffe2_mask/*.cc
   ${SOURCE_DIR}/registry/*.h ${SOURCE_DIR}/registry/*.cc
-  ${SOURCE_DIR}/ops/*.h ${SOURCE_DIR}/ops/*.cc)
+  ${SOURCE_DIR}/ops/*.h ${SOURCE_DIR}/ops/*.cc
+  ${SOURCE_DIR}/caffe2/*.h ${SOURCE_DIR}/caffe2/*.cc ${SOURCE_DIR}/c10/*.h ${SOURCE_DIR}/ATen/*.h)
 
 set(violations "")
 set(checked 0)
@@ -69,6 +76,8 @@ foreach(file ${files})
       if(NOT from STREQUAL to AND NOT from STREQUAL "ops")
         set(problem "only ops/ and the kernels themselves may include ops/kernels/, and the kernels include nothing else")
       endif()
+    elseif((from STREQUAL "compat" AND to STREQUAL "ops") OR (from STREQUAL "ops" AND to STREQUAL "compat"))
+      set(problem "the Caffe2 compatibility layer and the built-in operators are independent of each other")
     else()
       rank_of(${from} from_rank)
       rank_of(${to} to_rank)
