@@ -860,6 +860,18 @@ T
   expect_rc 2; expect_err "entry 2 of 3 is empty"
 }
 
+# A stdout whose reader goes away (| head): exit 141 as SIGPIPE would give, with a true message. The
+# summary (200,000 values) is larger than a pipe's buffer, so the runner is still writing when head exits.
+t_stdout_closed() {
+  printf 'name: "copy"\nop { type: "Sum" input: "x" output: "y" }\n' >"$WORK/net.pbtxt"
+  "$RUNNER" --net "$WORK/net.pbtxt" --input x --input_dims 200000 --output y --print_limit 200000 --iter 0 \
+    2>"$ERR" | head -c 100 >"$OUT"
+  RC=${PIPESTATUS[0]}
+  expect_rc 141
+  expect_err "cannot write to standard output (its reader closed the pipe)"
+  expect_out "y: float [200000]"
+}
+
 if [[ "$CASE" == list ]]; then
   declare -F | awk '{print $3}' | grep '^t_' | sed 's/^t_//'
   exit 0

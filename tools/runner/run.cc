@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -201,6 +204,19 @@ void Write(const RunPlan& plan, const NetDef& net, const Workspace& ws) {
   }
 }
 
+// SIGPIPE is blocked (signals.h), so a reader that went away shows as a failed write to stdout, not as
+// a signal. The run then ends the way SIGPIPE would have ended it (128 + 13), with a message; output
+// files were committed before anything was printed, so they stay.
+int ExitCodeForStdout() {
+  std::cout.flush();
+  if (std::cout) return 0;
+  const bool broken_pipe = errno == EPIPE;
+  std::cerr << kProgram << ": error: cannot write to standard output"
+            << (broken_pipe ? " (its reader closed the pipe)" : "")
+            << "; the printed results are incomplete (output files, if any, were committed)" << std::endl;
+  return broken_pipe ? 128 + SIGPIPE : 1;
+}
+
 void PrintError(const std::string& text) {
   std::cout.flush();
   std::cerr << kProgram << ": error: " << text << std::endl;
@@ -303,7 +319,8 @@ int RunMain(int argc, char** argv) {
     return 2;
   }
   try {
-    return Run(PlanFromFlags());
+    const int code = Run(PlanFromFlags());
+    return code != 0 ? code : ExitCodeForStdout();
   } catch (const UsageError& e) {
     PrintError(e.message);
     return 2;
