@@ -12,6 +12,7 @@
 
 #include "caffe2_mask/base/enforce.h"
 #include "caffe2_mask/io/internal/error_prefix.h"
+#include "caffe2_mask/io/internal/input_file.h"
 #include "caffe2_mask/io/limits.h"
 
 namespace caffe2 {
@@ -19,14 +20,6 @@ namespace caffe2 {
 using io_internal::ErrnoText;
 
 namespace {
-// Closes a file descriptor on scope exit.
-struct FdCloser {
-  int fd;
-  ~FdCloser() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 constexpr const char* kWorkFileMarker = ".caffe2_mask.";
 
 int RealOpen(const char* path, int flags, mode_t mode) { return ::open(path, flags, mode); }
@@ -58,27 +51,10 @@ FileSyscalls& GetFileSyscalls() {
 }
 
 std::string ReadFileToString(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  CAFFE_ENFORCE(fd >= 0, "cannot open file '", path, "': ", ErrnoText());
-  FdCloser closer{fd};
-  struct stat st;
-  CAFFE_ENFORCE(::fstat(fd, &st) == 0, "cannot stat file '", path, "': ", ErrnoText());
-  CAFFE_ENFORCE(!S_ISDIR(st.st_mode), "file '", path, "' is a directory, not a file");
-  CAFFE_ENFORCE(S_ISREG(st.st_mode), "file '", path, "' is not a regular file");
-  const int64_t limit = GetSerializationLimits().max_file_bytes;
-  CAFFE_ENFORCE(st.st_size <= limit, "file '", path, "' is ", st.st_size,
-                " bytes, more than the file size limit of ", limit,
-                " bytes (caffe2_mask_run --max_file_bytes)");
-  std::string content(static_cast<size_t>(st.st_size), '\0');
-  size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t got = ::read(fd, content.data() + done, content.size() - done);
-    if (got < 0 && errno == EINTR) continue;
-    CAFFE_ENFORCE(got >= 0, "cannot read file '", path, "': ", ErrnoText());
-    if (got == 0) break;  // shrank while reading
-    done += static_cast<size_t>(got);
-  }
-  content.resize(done);
+  // InputFile holds the checks every reader shares (regular file, size limit) and the read loop.
+  const io_internal::InputFile file(path);
+  std::string content(static_cast<size_t>(file.size()), '\0');
+  file.ReadAt(0, content.data(), content.size());
   return content;
 }
 
