@@ -455,7 +455,7 @@ void FillGeneric(void* dst, int64_t count, int64_t item_bytes, const void* item)
 //   kWidth                 bytes per vector, and mask positions per step of the loops (32 or 64)
 //   Word MaskBits(mask)    kWidth mask bytes (0/1) -> kWidth bits
 //   Vec, Zero(), Store(p, v)
-// and, per item size S (4 or 8; a "group" is one vector of kWidth / S items, c its mask bits):
+// and, per item size S (4 or 8, and 2 for compaction without indices; a "group" is one vector of kWidth / S items, c its mask bits):
 //   int CompactGroup<S, kIdx, kFits>(src, c, out, k, idx, first_index)
 //       packs the kept items of src to out + k*S (and their indices first_index + j to idx + k);
 //       kFits: a whole-vector store at k is known to stay inside out, else exactly popcount(c) items
@@ -528,7 +528,7 @@ int64_t CountEitherVector(const bool* a, const bool* b, int64_t n) {
   return total;
 }
 
-// Compaction of 4- or 8-byte items, one mask word (kWidth items) per step.
+// Compaction of 2-, 4- or 8-byte items, one mask word (kWidth items) per step.
 template <class Isa, int S, bool kIdx>
 int64_t CompactVec(const char* data, const bool* mask, int64_t n, char* out, int64_t* idx, int64_t base) {
   using G = Groups<Isa, S>;
@@ -573,6 +573,9 @@ int64_t CompactVector(const void* data, const bool* mask, int64_t n, int64_t rb,
                       int64_t base, bool stream) {
   const char* d = static_cast<const char*>(data);
   char* o = static_cast<char*>(out);
+  // 2-byte items (float16, int16): vector compaction without indices; with indices they take the
+  // generic loop.
+  if (rb == 2 && !idx) return CompactVec<Isa, 2, false>(d, mask, n, o, idx, base);
   if (rb == 4)
     return idx ? CompactVec<Isa, 4, true>(d, mask, n, o, idx, base) : CompactVec<Isa, 4, false>(d, mask, n, o, idx, base);
   if (rb == 8)

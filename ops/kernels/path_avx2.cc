@@ -102,6 +102,32 @@ constexpr Lut8 MakeMergeLut() {
 }
 constexpr Lut8 kMergeLut = MakeMergeLut();
 
+// Mask of eight 2-byte items -> pshufb control that packs the kept items' bytes to the front (the
+// rest of the control zeroes its bytes: bit 7 set).
+struct Lut16 {
+  alignas(64) uint8_t v[256][16];
+};
+constexpr Lut16 MakeCompact16Lut() {
+  Lut16 t{};
+  for (int m = 0; m < 256; ++m) {
+    int k = 0;
+    for (int j = 0; j < 8; ++j)
+      if ((m >> j) & 1) {
+        t.v[m][k++] = static_cast<uint8_t>(2 * j);
+        t.v[m][k++] = static_cast<uint8_t>(2 * j + 1);
+      }
+    while (k < 16) t.v[m][k++] = 0x80;
+  }
+  return t;
+}
+constexpr Lut16 kCompact16Lut = MakeCompact16Lut();
+
+// Eight 2-byte items with lane mask `c` (8 bits) packed to the front of an xmm.
+inline __m128i Compact8x16(const char* src, uint32_t c) {
+  return _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src)),
+                          _mm_load_si128(reinterpret_cast<const __m128i*>(kCompact16Lut.v[c])));
+}
+
 // The AVX2 vector operations of the shared block loops (generic_impl.h, "Block loops of the vector
 // paths"): 32-byte vectors, 32 mask positions per step.
 struct Avx2 {
@@ -123,6 +149,10 @@ struct Avx2 {
   // widened to int64 and offset.
   template <int S, bool kIdx, bool kFits>
   static int CompactGroup(const char* src, uint32_t c, char* out, int64_t k, int64_t* idx, int64_t first_index) {
+    if constexpr (S == 2) {
+      static_assert(!kIdx, "2-byte items are compacted without indices (CompactVector)");
+      return Compact2Group<kFits>(src, c, out + k * S);
+    }
     const uint32_t lanes = S == 4 ? c : kDup4[c];
     const __m256i packed = _mm256_permutevar8x32_epi32(Load256(src), LutVector(kCompactLut, lanes));
     const int pc = _mm_popcnt_u32(c);
@@ -149,6 +179,27 @@ struct Avx2 {
         Store256(ids + 4, ids_hi);
         memcpy(idx + k, ids, pc * sizeof(int64_t));
       }
+    }
+    return pc;
+  }
+
+  // 2-byte items, 16 per group: each half of eight is packed with pshufb (kCompact16Lut), and the
+  // second half is stored right after the first half's kept items.
+  template <bool kFits>
+  static int Compact2Group(const char* src, uint32_t c, char* dst) {
+    const uint32_t lo = c & 0xFF, hi = c >> 8;
+    const int pc_lo = _mm_popcnt_u32(lo);
+    const int pc = pc_lo + _mm_popcnt_u32(hi);
+    const __m128i a = Compact8x16(src, lo);
+    const __m128i b = Compact8x16(src + 16, hi);
+    if (kFits) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), a);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 2 * pc_lo), b);
+    } else {
+      alignas(16) char tmp[32];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), a);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(tmp + 2 * pc_lo), b);
+      memcpy(dst, tmp, 2 * pc);
     }
     return pc;
   }

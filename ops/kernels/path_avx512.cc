@@ -66,6 +66,24 @@ inline __m512i EmuMaskExpand(__m512i src, uint32_t k, __m512i a) {
   memcpy(&v, s, 64);
   return v;
 }
+inline __m512i WidenU16(const void* p) {
+  uint16_t in[16];
+  uint32_t lanes[16];
+  memcpy(in, p, 32);
+  for (int j = 0; j < 16; ++j) lanes[j] = in[j];
+  __m512i v;
+  memcpy(&v, lanes, 64);
+  return v;
+}
+inline __m256i Narrow32To16(__m512i v) {
+  uint32_t lanes[16];
+  uint16_t out[16];
+  memcpy(lanes, &v, 64);
+  for (int j = 0; j < 16; ++j) out[j] = static_cast<uint16_t>(lanes[j]);
+  __m256i r;
+  memcpy(&r, out, 32);
+  return r;
+}
 inline __m512i MaskzLoad32(uint32_t k, const void* p) { return EmuMaskzLoad<int32_t>(k, p); }
 inline __m512i MaskzLoad64(uint32_t k, const void* p) { return EmuMaskzLoad<int64_t>(k, p); }
 inline void MaskStore32(void* p, uint32_t k, __m512i v) { EmuMaskStore<int32_t>(p, k, v); }
@@ -73,6 +91,12 @@ inline void MaskStore64(void* p, uint32_t k, __m512i v) { EmuMaskStore<int64_t>(
 inline __m512i MaskExpand32(__m512i s, uint32_t k, __m512i a) { return EmuMaskExpand<int32_t>(s, k, a); }
 inline __m512i MaskExpand64(__m512i s, uint32_t k, __m512i a) { return EmuMaskExpand<int64_t>(s, k, a); }
 #else
+// The maskz forms: the plain ones start from _mm512_undefined_*, which trips GCC 12's
+// -Wmaybe-uninitialized.
+inline __m512i WidenU16(const void* p) {
+  return _mm512_maskz_cvtepu16_epi32(0xFFFF, _mm256_loadu_si256(static_cast<const __m256i*>(p)));
+}
+inline __m256i Narrow32To16(__m512i v) { return _mm512_maskz_cvtepi32_epi16(0xFFFF, v); }
 inline __m512i MaskzLoad32(uint32_t k, const void* p) { return _mm512_maskz_loadu_epi32(static_cast<Mask16>(k), p); }
 inline __m512i MaskzLoad64(uint32_t k, const void* p) { return _mm512_maskz_loadu_epi64(static_cast<Mask8>(k), p); }
 inline void MaskStore32(void* p, uint32_t k, __m512i v) { _mm512_mask_storeu_epi32(p, static_cast<Mask16>(k), v); }
@@ -144,6 +168,10 @@ struct Avx512 {
   // 8 int64 each (one for 8-byte items).
   template <int S, bool kIdx, bool kFits>
   static int CompactGroup(const char* src, uint32_t c, char* out, int64_t k, int64_t* idx, int64_t first_index) {
+    if constexpr (S == 2) {
+      static_assert(!kIdx, "2-byte items are compacted without indices (CompactVector)");
+      return Compact2Group<kFits>(src, c, out + k * S);
+    }
     const int pc = __builtin_popcount(c);
     const __m512i packed = CompressZ<S>(c, Load512(src));
     if (kFits) {
@@ -172,6 +200,31 @@ struct Avx512 {
       }
     }
     return pc;
+  }
+
+  // 2-byte items, 32 per group. F + BW have no 16-bit compress (that is VBMI2's vpcompressw), so each
+  // half of 16 items is widened to 32-bit lanes, compressed with vpcompressd and narrowed back; the
+  // second half is stored right after the first half's kept items.
+  template <bool kFits>
+  static int Compact2Group(const char* src, uint32_t c, char* dst) {
+    const uint32_t lo = c & 0xFFFF, hi = c >> 16;
+    const int pc_lo = __builtin_popcount(lo);
+    const int pc = pc_lo + __builtin_popcount(hi);
+    const __m256i a = Compact16x16(src, lo);
+    const __m256i b = Compact16x16(src + 32, hi);
+    if (kFits) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), a);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 2 * pc_lo), b);
+    } else {  // near the end of `out` (a 16-bit masked store would need AVX-512VL or a 512-bit register)
+      alignas(32) char tmp[64];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), a);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(tmp + 2 * pc_lo), b);
+      memcpy(dst, tmp, 2 * pc);
+    }
+    return pc;
+  }
+  static __m256i Compact16x16(const char* src, uint32_t c) {
+    return Narrow32To16(_mm512_maskz_compress_epi32(static_cast<Mask16>(c), WidenU16(src)));
   }
 
   // Plain load while a whole vector of packed rows remains (whole), else a masked (fault-free) load
