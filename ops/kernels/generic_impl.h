@@ -455,7 +455,7 @@ void FillGeneric(void* dst, int64_t count, int64_t item_bytes, const void* item)
 //   kWidth                 bytes per vector, and mask positions per step of the loops (32 or 64)
 //   Word MaskBits(mask)    kWidth mask bytes (0/1) -> kWidth bits
 //   Vec, Zero(), Store(p, v)
-// and, per item size S (4 or 8, and 2 for compaction without indices; a "group" is one vector of kWidth / S items, c its mask bits):
+// and, per item size S (4 or 8, and 2 for compaction without indices and for expansion; a "group" is one vector of kWidth / S items, c its mask bits):
 //   int CompactGroup<S, kIdx, kFits>(src, c, out, k, idx, first_index)
 //       packs the kept items of src to out + k*S (and their indices first_index + j to idx + k);
 //       kFits: a whole-vector store at k is known to stay inside out, else exactly popcount(c) items
@@ -583,7 +583,7 @@ int64_t CompactVector(const void* data, const bool* mask, int64_t n, int64_t rb,
   return CompactGenericEntry(data, mask, n, rb, out, idx, base, stream);
 }
 
-// Expansion of 4- or 8-byte items.
+// Expansion of 2-, 4- or 8-byte items.
 template <class Isa, int S>
 void ExpandVec(const char* packed, const bool* mask, int64_t n, char* out) {
   using G = Groups<Isa, S>;
@@ -612,6 +612,7 @@ void ExpandVec(const char* packed, const bool* mask, int64_t n, char* out) {
 
 template <class Isa>
 void ExpandVector(const void* packed, const bool* mask, int64_t n, int64_t rb, void* out) {
+  if (rb == 2) return ExpandVec<Isa, 2>(static_cast<const char*>(packed), mask, n, static_cast<char*>(out));
   if (rb == 4) return ExpandVec<Isa, 4>(static_cast<const char*>(packed), mask, n, static_cast<char*>(out));
   if (rb == 8) return ExpandVec<Isa, 8>(static_cast<const char*>(packed), mask, n, static_cast<char*>(out));
   ExpandGeneric(packed, mask, n, rb, out);

@@ -121,11 +121,29 @@ constexpr Lut16 MakeCompact16Lut() {
   return t;
 }
 constexpr Lut16 kCompact16Lut = MakeCompact16Lut();
+// Mask of eight 2-byte items -> pshufb control that spreads the packed items to the set lanes and
+// zeroes the clear ones.
+constexpr Lut16 MakeExpand16Lut() {
+  Lut16 t{};
+  for (int m = 0; m < 256; ++m) {
+    int s = 0;
+    for (int j = 0; j < 8; ++j) {
+      const bool set = (m >> j) & 1;
+      t.v[m][2 * j] = set ? static_cast<uint8_t>(2 * s) : 0x80;
+      t.v[m][2 * j + 1] = set ? static_cast<uint8_t>(2 * s + 1) : 0x80;
+      s += set;
+    }
+  }
+  return t;
+}
+constexpr Lut16 kExpand16Lut = MakeExpand16Lut();
+inline __m128i Shuffle16(__m128i v, const Lut16& lut, uint32_t c) {
+  return _mm_shuffle_epi8(v, _mm_load_si128(reinterpret_cast<const __m128i*>(lut.v[c])));
+}
 
 // Eight 2-byte items with lane mask `c` (8 bits) packed to the front of an xmm.
 inline __m128i Compact8x16(const char* src, uint32_t c) {
-  return _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src)),
-                          _mm_load_si128(reinterpret_cast<const __m128i*>(kCompact16Lut.v[c])));
+  return Shuffle16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src)), kCompact16Lut, c);
 }
 
 // The AVX2 vector operations of the shared block loops (generic_impl.h, "Block loops of the vector
@@ -204,9 +222,29 @@ struct Avx2 {
     return pc;
   }
 
+  // 2-byte items, 16 per group, two halves of eight spread with pshufb (kExpand16Lut); the second
+  // half's items follow the first half's in `packed`. Near the end of `packed` (!whole) exactly the
+  // pc items are copied out first.
+  static int Expand2Group(const char* packed, uint32_t c, bool whole, char* dst) {
+    const uint32_t lo = c & 0xFF, hi = c >> 8;
+    const int pc_lo = _mm_popcnt_u32(lo);
+    const int pc = pc_lo + _mm_popcnt_u32(hi);
+    alignas(16) char tmp[32] = {};
+    if (!whole) {
+      memcpy(tmp, packed, 2 * pc);
+      packed = tmp;
+    }
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed + 2 * pc_lo));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), Shuffle16(a, kExpand16Lut, lo));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 16), Shuffle16(b, kExpand16Lut, hi));
+    return pc;
+  }
+
   // The next pc packed items, spread to the set lanes by vpermd, the other lanes zeroed.
   template <int S>
   static int ExpandGroup(const char* packed, uint32_t c, bool whole, char* dst) {
+    if constexpr (S == 2) return Expand2Group(packed, c, whole, dst);
     const uint32_t lanes = S == 4 ? c : kDup4[c];
     const int pc = _mm_popcnt_u32(c);
     const __m256i v = whole ? Load256(packed)

@@ -66,10 +66,10 @@ inline __m512i EmuMaskExpand(__m512i src, uint32_t k, __m512i a) {
   memcpy(&v, s, 64);
   return v;
 }
-inline __m512i WidenU16(const void* p) {
+inline __m512i WidenU16(__m256i narrow) {
   uint16_t in[16];
   uint32_t lanes[16];
-  memcpy(in, p, 32);
+  memcpy(in, &narrow, 32);
   for (int j = 0; j < 16; ++j) lanes[j] = in[j];
   __m512i v;
   memcpy(&v, lanes, 64);
@@ -84,6 +84,7 @@ inline __m256i Narrow32To16(__m512i v) {
   memcpy(&r, out, 32);
   return r;
 }
+inline __m512i MaskzLoad16(uint32_t k, const void* p) { return EmuMaskzLoad<int16_t>(k, p); }
 inline __m512i MaskzLoad32(uint32_t k, const void* p) { return EmuMaskzLoad<int32_t>(k, p); }
 inline __m512i MaskzLoad64(uint32_t k, const void* p) { return EmuMaskzLoad<int64_t>(k, p); }
 inline void MaskStore32(void* p, uint32_t k, __m512i v) { EmuMaskStore<int32_t>(p, k, v); }
@@ -93,10 +94,9 @@ inline __m512i MaskExpand64(__m512i s, uint32_t k, __m512i a) { return EmuMaskEx
 #else
 // The maskz forms: the plain ones start from _mm512_undefined_*, which trips GCC 12's
 // -Wmaybe-uninitialized.
-inline __m512i WidenU16(const void* p) {
-  return _mm512_maskz_cvtepu16_epi32(0xFFFF, _mm256_loadu_si256(static_cast<const __m256i*>(p)));
-}
+inline __m512i WidenU16(__m256i v) { return _mm512_maskz_cvtepu16_epi32(0xFFFF, v); }
 inline __m256i Narrow32To16(__m512i v) { return _mm512_maskz_cvtepi32_epi16(0xFFFF, v); }
+inline __m512i MaskzLoad16(uint32_t k, const void* p) { return _mm512_maskz_loadu_epi16(k, p); }
 inline __m512i MaskzLoad32(uint32_t k, const void* p) { return _mm512_maskz_loadu_epi32(static_cast<Mask16>(k), p); }
 inline __m512i MaskzLoad64(uint32_t k, const void* p) { return _mm512_maskz_loadu_epi64(static_cast<Mask8>(k), p); }
 inline void MaskStore32(void* p, uint32_t k, __m512i v) { _mm512_mask_storeu_epi32(p, static_cast<Mask16>(k), v); }
@@ -114,6 +114,9 @@ inline int64_t ReduceAdd64(__m512i v) {
 }
 
 inline __m512i Load512(const void* p) { return _mm512_loadu_si512(p); }
+inline __m256i Load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+// The low half (maskz form: see WidenU16).
+inline __m256i Low256(__m512i v) { return _mm512_maskz_extracti64x4_epi64(0xF, v, 0); }
 inline void Store512(void* p, __m512i v) { _mm512_storeu_si512(p, v); }
 
 // Item-size generic wrappers: S = 4 uses 32-bit lanes (16 per vector), S = 8 64-bit lanes (8).
@@ -224,16 +227,32 @@ struct Avx512 {
     return pc;
   }
   static __m256i Compact16x16(const char* src, uint32_t c) {
-    return Narrow32To16(_mm512_maskz_compress_epi32(static_cast<Mask16>(c), WidenU16(src)));
+    return Narrow32To16(_mm512_maskz_compress_epi32(static_cast<Mask16>(c), WidenU16(Load256(src))));
   }
 
   // Plain load while a whole vector of packed rows remains (whole), else a masked (fault-free) load
   // of exactly the pc rows this group consumes; vpexpandd/q spreads them to the set lanes.
   template <int S>
   static int ExpandGroup(const char* packed, uint32_t c, bool whole, char* dst) {
+    if constexpr (S == 2) return Expand2Group(packed, c, whole, dst);
     const int pc = __builtin_popcount(c);
     const __m512i v = whole ? Load512(packed) : MaskzLoad<S>(Prefix(pc), packed);
     Store512(dst, ExpandMerge<S>(_mm512_setzero_si512(), c, v));
+    return pc;
+  }
+
+  // 2-byte items, 32 per group: each half of 16 is widened to 32-bit lanes, spread with vpexpandd
+  // and narrowed back; the second half's items follow the first half's in `packed`.
+  static int Expand2Group(const char* packed, uint32_t c, bool whole, char* dst) {
+    const uint32_t lo = c & 0xFFFF, hi = c >> 16;
+    const int pc_lo = __builtin_popcount(lo);
+    const int pc = pc_lo + __builtin_popcount(hi);
+    const char* packed_hi = packed + 2 * pc_lo;
+    const __m256i a = whole ? Load256(packed) : Low256(MaskzLoad16(Prefix(pc_lo), packed));
+    const __m256i b = whole ? Load256(packed_hi) : Low256(MaskzLoad16(Prefix(pc - pc_lo), packed_hi));
+    const __m512i zero = _mm512_setzero_si512();
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), Narrow32To16(MaskExpand32(zero, lo, WidenU16(a))));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 32), Narrow32To16(MaskExpand32(zero, hi, WidenU16(b))));
     return pc;
   }
 

@@ -565,6 +565,7 @@ void RegisterAll(CpuPath best) {
       RegisterExpand("f32_16M", kItems1D, 4, d, c);
     }
   RegisterExpand("rows16xf32_64MiB", kRowsBytes / 64, 64, 0.5, t1);
+  for (double d : {0.1, 0.5, 0.9}) RegisterExpand("f16_16M", kItems1D, 2, d, t1);
   for (int pairs : {2, 3, 4, 5, 6, 8})
     for (const Config& c : {t1, tn}) {
       if (c.threaded && pairs != 2 && pairs != 4) continue;
