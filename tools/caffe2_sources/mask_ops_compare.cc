@@ -50,28 +50,18 @@ void PrintValues(const Tensor& t) {
   }
 }
 
+// Prints t's values as the first of Ts that is its dtype; false when none is.
+template <typename... Ts>
+bool PrintValuesAs(const Tensor& t) {
+  return ((t.dtype().Match<Ts>() && (PrintValues<Ts>(t), true)) || ...);
+}
+
 void PrintTensor(const string& name, const Tensor& t) {
   std::cout << "  " << name << ": " << t.dtype().name() << " [";
   for (int i = 0; i < t.dim(); ++i) std::cout << (i ? "," : "") << t.size(i);
   std::cout << "]";
-  const auto& meta = t.dtype();
-  if (meta.Match<float>()) {
-    PrintValues<float>(t);
-  } else if (meta.Match<double>()) {
-    PrintValues<double>(t);
-  } else if (meta.Match<int32_t>()) {
-    PrintValues<int32_t>(t);
-  } else if (meta.Match<int64_t>()) {
-    PrintValues<int64_t>(t);
-  } else if (meta.Match<bool>()) {
-    PrintValues<bool>(t);
-  } else if (meta.Match<uint8_t>()) {
-    PrintValues<uint8_t>(t);
-  } else if (meta.Match<string>()) {
-    PrintValues<string>(t);
-  } else {
-    CAFFE_THROW("output ", name, ": no printer for dtype ", meta.name());
-  }
+  const bool printed = PrintValuesAs<float, double, int32_t, int64_t, bool, uint8_t, string>(t);
+  CAFFE_ENFORCE(printed, "output ", name, ": no printer for dtype ", t.dtype().name());
   std::cout << '\n';
 }
 
