@@ -248,7 +248,7 @@ constexpr const char* kFillInputDoc =
       .Arg("extra_shape", kExtraShapeArgDoc)                                                                \
       .Arg("input_as_shape", kInputAsShapeArgDoc)                                                           \
       .TensorInferenceFunction([](const OperatorDef& def, const std::vector<TensorShape>& in) {             \
-        return FillShape(def, in, TypeMetaToDataType(FillMetaOf##Name()));                                   \
+        return FillShape(def, in, DataTypeOf(FillMetaOf##Name()));                                   \
       });                                                                                                   \
   NO_GRADIENT(Name)
 

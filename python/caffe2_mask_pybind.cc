@@ -363,7 +363,7 @@ std::map<std::string, TensorShape> WorkspaceShapes(const HandlePtr& handle) {
     const Tensor& tensor = BlobGetTensor(blob);
     TensorShape shape;
     for (int64_t d : tensor.sizes()) shape.add_dims(d);
-    shape.set_data_type(static_cast<TensorProto::DataType>(TypeMetaToDataType(tensor.dtype())));
+    shape.set_data_type(static_cast<TensorProto::DataType>(DataTypeOf(tensor.dtype())));
     known[name] = shape;
   }
   return known;

@@ -238,16 +238,16 @@ TEST(DataTypeMapping, EveryDtypeBothWays) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     EXPECT_EQ(DataTypeToTypeMeta(c.data_type), c.meta);
-    EXPECT_EQ(TypeMetaToDataType(c.meta), c.data_type);
+    EXPECT_EQ(DataTypeOf(c.meta), c.data_type);
     EXPECT_EQ(DataTypeName(c.data_type), c.name);
   }
   // Every tensor dtype has a DataType, and the mapping is a bijection on them.
   for (const TypeMeta& meta : AllTensorTypes()) {
-    EXPECT_EQ(DataTypeToTypeMeta(TypeMetaToDataType(meta)), meta) << meta.name();
+    EXPECT_EQ(DataTypeToTypeMeta(DataTypeOf(meta)), meta) << meta.name();
   }
   // BYTE reads as uint8; uint8 is written as UINT8, as Caffe2 did.
   EXPECT_EQ(DataTypeToTypeMeta(TensorProto::BYTE), TypeMeta::Make<uint8_t>());
-  EXPECT_EQ(TypeMetaToDataType(TypeMeta::Make<uint8_t>()), TensorProto::UINT8);
+  EXPECT_EQ(DataTypeOf(TypeMeta::Make<uint8_t>()), TensorProto::UINT8);
 }
 
 using caffe2::testing::ExpectThrowContaining;
@@ -259,9 +259,9 @@ TEST(DataTypeMapping, UnsupportedDataTypesRejectedClearly) {
   ExpectThrowContaining([] { DataTypeToTypeMeta(TensorProto::REBATCHING_BUFFER); }, {"REBATCHING_BUFFER"});
   ExpectThrowContaining([] { DataTypeToTypeMeta(11); }, {"DataType(11)"});
   ExpectThrowContaining([] { DataTypeToTypeMeta(-3); }, {"DataType(-3)"});
-  ExpectThrowContaining([] { TypeMetaToDataType(TypeMeta::Make<uint32_t>()); },
+  ExpectThrowContaining([] { DataTypeOf(TypeMeta::Make<uint32_t>()); },
                         {"has no TensorProto data_type"});
-  ExpectThrowContaining([] { TypeMetaToDataType(TypeMeta()); }, {"(no type)", "has no TensorProto data_type"});
+  ExpectThrowContaining([] { DataTypeOf(TypeMeta()); }, {"(no type)", "has no TensorProto data_type"});
   EXPECT_EQ(DataTypeName(99), "DataType(99)");
 }
 

@@ -1,5 +1,5 @@
 // Caffe2's caffe2/core/logging.h: glog's LOG / VLOG / CHECK_*, the CAFFE_ENFORCE family (the core's,
-// plus the _WITH_CALLER and CAFFE_ENFORCE_THAT spellings), TORCH_CHECK and ShowLogInfoToStderr.
+// plus the CAFFE_ENFORCE_THAT spelling; the _WITH_CALLER forms are the core's), TORCH_CHECK and ShowLogInfoToStderr.
 #pragma once
 
 #include <functional>
@@ -33,15 +33,6 @@ using Error = ::caffe2::EnforceNotMet;
                                         ::caffe2::MakeString("" __VA_OPT__(, ) __VA_ARGS__));    \
     }                                                                                            \
   } while (false)
-
-// The _WITH_CALLER forms record the calling object in Caffe2; the check and message are the same.
-#define CAFFE_ENFORCE_WITH_CALLER(condition, ...) CAFFE_ENFORCE(condition, __VA_ARGS__)
-#define CAFFE_ENFORCE_EQ_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_EQ(a, b, __VA_ARGS__)
-#define CAFFE_ENFORCE_NE_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_NE(a, b, __VA_ARGS__)
-#define CAFFE_ENFORCE_LE_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_LE(a, b, __VA_ARGS__)
-#define CAFFE_ENFORCE_LT_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_LT(a, b, __VA_ARGS__)
-#define CAFFE_ENFORCE_GE_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_GE(a, b, __VA_ARGS__)
-#define CAFFE_ENFORCE_GT_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_GT(a, b, __VA_ARGS__)
 
 #define CAFFE_NOT_IMPLEMENTED CAFFE_THROW("Not Implemented.")
 

@@ -2,6 +2,9 @@
 // ReinitializeTensor, BlobGetMutableTensor with options, and the dims helpers shape functions use.
 #pragma once
 
+// Caffe2's tensor.h brings <numeric> through c10's headers; operator code calls std::accumulate with it.
+#include <numeric>
+
 #include "c10/core/TensorOptions.h"
 #include "caffe2/core/common.h"
 #include "caffe2/core/context.h"

@@ -1,5 +1,5 @@
-// Caffe2's caffe2/core/types.h: TypeMeta, float16 (at::Half), the TensorProto::DataType mapping and
-// CAFFE_KNOWN_TYPE.
+// Caffe2's caffe2/core/types.h: TypeMeta, float16 (at::Half), the TensorProto::DataType mapping both
+// ways (TypeMetaToDataType, DataTypeToTypeMeta) and CAFFE_KNOWN_TYPE.
 #pragma once
 
 #include "caffe2/core/common.h"
@@ -14,4 +14,8 @@ namespace caffe2 {
 using TypeIdentifier = ::caffe2::TypeIdentifier;
 // Caffe2's name of the dtype enum.
 using TensorProto_DataType = TensorProto::DataType;
+
+// Caffe2's mapping: the TensorProto data type of a dtype, TensorProto_DataType_UNDEFINED for a dtype
+// that has none (no throw). uint8 maps to UINT8, never BYTE.
+TensorProto_DataType TypeMetaToDataType(const TypeMeta& meta);
 }  // namespace caffe2

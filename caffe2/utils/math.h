@@ -1,7 +1,7 @@
 // Caffe2's caffe2/utils/math.h, the part mask and attention operators use, for any arithmetic T on
 // the CPU: Set, CopyVector, CopyMatrix, elementwise Add/Sub/Mul/Div/Max/Min, Exp/Log/Sqr/Sqrt/Abs/
 // Inv, Scale, Sum, SumSqr, Dot, ReduceMin/ReduceMax, RowwiseMax/ColwiseMax, RowwiseSum/ColwiseSum,
-// Gemv and Gemm (plain loops; no BLAS).
+// Transpose, RandUniform, Gemv and Gemm (plain loops; no BLAS).
 // Signatures are Caffe2's, context last; the context is unused (the CPU computes synchronously).
 #pragma once
 
@@ -10,6 +10,9 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <random>
+#include <type_traits>
+#include <vector>
 
 #include "caffe2/core/context.h"
 #include "caffe2/core/tensor.h"
@@ -147,6 +150,61 @@ void ColwiseSum(const int N, const int D, const T* x, T* y, Context* /*context*/
   std::fill(y, y + D, T(0));
   for (int i = 0; i < N; ++i) {
     for (int j = 0; j < D; ++j) y[j] += x[static_cast<int64_t>(i) * D + j];
+  }
+}
+
+// Y = X with its axes permuted: axis i of Y is axis axes[i] of X, so Y's dims are dims[axes[i]].
+// TIndex is the dims' type (int or int64_t, as Caffe2's last generation takes either).
+template <typename TIndex, typename TData, class Context>
+void Transpose(const int ndim, const TIndex* dims, const int* axes, const TData* X, TData* Y, Context* /*context*/) {
+  CAFFE_ENFORCE_GE(ndim, 0, "Transpose: ndim");
+  std::vector<int64_t> x_strides(ndim), y_dims(ndim), stride_of_y_axis(ndim);
+  std::vector<bool> seen(ndim, false);
+  int64_t size = 1;
+  for (int i = ndim - 1; i >= 0; --i) {
+    CAFFE_ENFORCE_GE(dims[i], 0, "Transpose: dim ", i);
+    x_strides[i] = size;
+    size *= static_cast<int64_t>(dims[i]);
+  }
+  for (int i = 0; i < ndim; ++i) {
+    CAFFE_ENFORCE(axes[i] >= 0 && axes[i] < ndim && !seen[axes[i]], "Transpose: axes is not a permutation of 0..",
+                  ndim - 1, " (axes[", i, "] = ", axes[i], ")");
+    seen[axes[i]] = true;
+    y_dims[i] = static_cast<int64_t>(dims[axes[i]]);
+    stride_of_y_axis[i] = x_strides[axes[i]];
+  }
+  // Walk Y in order, keeping Y's index as an odometer and X's offset in step with it.
+  std::vector<int64_t> index(ndim, 0);
+  int64_t x_offset = 0;
+  for (int64_t y = 0; y < size; ++y) {
+    Y[y] = X[x_offset];
+    for (int d = ndim - 1; d >= 0; --d) {
+      x_offset += stride_of_y_axis[d];
+      if (++index[d] < y_dims[d]) break;
+      x_offset -= stride_of_y_axis[d] * y_dims[d];
+      index[d] = 0;
+    }
+  }
+}
+// The earlier spelling, Transpose<T, Context>, with int dims.
+template <typename T, class Context>
+void Transpose(const int ndim, const int* dims, const int* axes, const T* X, T* Y, Context* context) {
+  Transpose<int, T, Context>(ndim, dims, axes, X, Y, context);
+}
+
+// n draws from context->RandGenerator(): uniform in [a, b) for floating-point T, in [a, b] for
+// integer T (Caffe2's two distributions, from <random>).
+template <typename T, class Context>
+void RandUniform(const size_t n, const T a, const T b, T* r, Context* context) {
+  CAFFE_ENFORCE_LE(a, b, "RandUniform: the range is empty");
+  if constexpr (std::is_floating_point_v<T>) {
+    std::uniform_real_distribution<T> distribution(a, b);
+    for (size_t i = 0; i < n; ++i) r[i] = distribution(context->RandGenerator());
+  } else {
+    static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool> && sizeof(T) >= sizeof(short),
+                  "RandUniform takes floating-point or integer (short and wider) T");
+    std::uniform_int_distribution<T> distribution(a, b);
+    for (size_t i = 0; i < n; ++i) r[i] = distribution(context->RandGenerator());
   }
 }
 

@@ -3,8 +3,8 @@
 namespace caffe2 {
 
 EnforceNotMet::EnforceNotMet(const char* file, int line, const char* condition,
-                             const std::string& message)
-    : file_(file), line_(line), condition_(condition), message_(message) {
+                             const std::string& message, const void* caller)
+    : file_(file), line_(line), condition_(condition), message_(message), caller_(caller) {
   // Build paths are noise in a user's error message: keep the file name.
   const auto slash = file_.find_last_of('/');
   if (slash != std::string::npos) file_ = file_.substr(slash + 1);
@@ -31,8 +31,8 @@ void EnforceNotMet::Rebuild() {
 }
 
 void ThrowEnforceNotMet(const char* file, int line, const char* condition,
-                        const std::string& message) {
-  throw EnforceNotMet(file, line, condition, message);
+                        const std::string& message, const void* caller) {
+  throw EnforceNotMet(file, line, condition, message, caller);
 }
 
 }  // namespace caffe2

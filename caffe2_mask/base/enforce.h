@@ -43,7 +43,9 @@ inline std::string MakeString(const char* s) { return s; }
 
 class EnforceNotMet : public std::exception {
  public:
-  EnforceNotMet(const char* file, int line, const char* condition, const std::string& message);
+  // `caller` is the object whose check failed (Caffe2's _WITH_CALLER checks pass `this`), or null.
+  EnforceNotMet(const char* file, int line, const char* condition, const std::string& message,
+                const void* caller = nullptr);
 
   // Adds context (an operator, a net) as a new line; what() includes it.
   void AppendMessage(const std::string& context);
@@ -55,6 +57,9 @@ class EnforceNotMet : public std::exception {
   const std::string& condition() const { return condition_; }
   const std::string& file() const { return file_; }
   int line() const { return line_; }
+  // The object that raised the error, when the check named one: Operator::Run compares it with its
+  // input and output blobs' contents and says which one was being accessed.
+  const void* caller() const noexcept { return caller_; }
 
  private:
   void Rebuild();
@@ -65,18 +70,19 @@ class EnforceNotMet : public std::exception {
   std::string message_;
   std::vector<std::string> context_;
   std::string full_message_;
+  const void* caller_;
 };
 
 [[noreturn]] void ThrowEnforceNotMet(const char* file, int line, const char* condition,
-                                     const std::string& message);
+                                     const std::string& message, const void* caller = nullptr);
 
 namespace detail {
 // "a == b" failed: prints "a == b (3 vs. 4)" plus the caller's message.
 template <typename A, typename B>
 [[noreturn]] void ThrowComparison(const char* file, int line, const char* expr, const A& a, const B& b,
-                                  const std::string& message) {
+                                  const std::string& message, const void* caller = nullptr) {
   std::string text = MakeString(message.empty() ? "" : message + " ", "(", a, " vs. ", b, ")");
-  ThrowEnforceNotMet(file, line, expr, text);
+  ThrowEnforceNotMet(file, line, expr, text, caller);
 }
 }  // namespace detail
 
@@ -93,20 +99,38 @@ template <typename A, typename B>
     }                                                                                       \
   } while (false)
 
-#define CAFFE_ENFORCE_THAT_IMPL(op, a, b, expr, ...)                                        \
+// `caller`: the object to record in the error (nullptr for none; see EnforceNotMet::caller()).
+#define CAFFE_ENFORCE_THAT_IMPL(op, a, b, expr, caller, ...)                                \
   do {                                                                                      \
     const auto& caffe_enforce_a_ = (a);                                                     \
     const auto& caffe_enforce_b_ = (b);                                                     \
     if (!(caffe_enforce_a_ op caffe_enforce_b_)) {                                          \
       ::caffe2::detail::ThrowComparison(__FILE__, __LINE__, expr, caffe_enforce_a_,         \
                                         caffe_enforce_b_,                                   \
-                                        ::caffe2::MakeString("" __VA_OPT__(, ) __VA_ARGS__)); \
+                                        ::caffe2::MakeString("" __VA_OPT__(, ) __VA_ARGS__), \
+                                        caller);                                            \
     }                                                                                       \
   } while (false)
 
-#define CAFFE_ENFORCE_EQ(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(==, a, b, #a " == " #b, __VA_ARGS__)
-#define CAFFE_ENFORCE_NE(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(!=, a, b, #a " != " #b, __VA_ARGS__)
-#define CAFFE_ENFORCE_LE(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(<=, a, b, #a " <= " #b, __VA_ARGS__)
-#define CAFFE_ENFORCE_LT(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(<, a, b, #a " < " #b, __VA_ARGS__)
-#define CAFFE_ENFORCE_GE(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(>=, a, b, #a " >= " #b, __VA_ARGS__)
-#define CAFFE_ENFORCE_GT(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(>, a, b, #a " > " #b, __VA_ARGS__)
+#define CAFFE_ENFORCE_EQ(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(==, a, b, #a " == " #b, nullptr, __VA_ARGS__)
+#define CAFFE_ENFORCE_NE(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(!=, a, b, #a " != " #b, nullptr, __VA_ARGS__)
+#define CAFFE_ENFORCE_LE(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(<=, a, b, #a " <= " #b, nullptr, __VA_ARGS__)
+#define CAFFE_ENFORCE_LT(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(<, a, b, #a " < " #b, nullptr, __VA_ARGS__)
+#define CAFFE_ENFORCE_GE(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(>=, a, b, #a " >= " #b, nullptr, __VA_ARGS__)
+#define CAFFE_ENFORCE_GT(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(>, a, b, #a " > " #b, nullptr, __VA_ARGS__)
+
+// The _WITH_CALLER forms record `this` as the error's caller() (c10::Error::caller() in Caffe2).
+// Operator::Run names the input or output blob holding that object ("while accessing input: x").
+#define CAFFE_ENFORCE_WITH_CALLER(condition, ...)                                               \
+  do {                                                                                          \
+    if (!(condition)) {                                                                         \
+      ::caffe2::ThrowEnforceNotMet(__FILE__, __LINE__, #condition,                             \
+                                   ::caffe2::MakeString("" __VA_OPT__(, ) __VA_ARGS__), this); \
+    }                                                                                           \
+  } while (false)
+#define CAFFE_ENFORCE_EQ_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(==, a, b, #a " == " #b, this, __VA_ARGS__)
+#define CAFFE_ENFORCE_NE_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(!=, a, b, #a " != " #b, this, __VA_ARGS__)
+#define CAFFE_ENFORCE_LE_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(<=, a, b, #a " <= " #b, this, __VA_ARGS__)
+#define CAFFE_ENFORCE_LT_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(<, a, b, #a " < " #b, this, __VA_ARGS__)
+#define CAFFE_ENFORCE_GE_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(>=, a, b, #a " >= " #b, this, __VA_ARGS__)
+#define CAFFE_ENFORCE_GT_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(>, a, b, #a " > " #b, this, __VA_ARGS__)

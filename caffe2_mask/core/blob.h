@@ -34,6 +34,8 @@ class Blob {
   bool IsEmpty() const { return ptr_ == nullptr; }
   TypeMeta meta() const { return meta_; }
   const char* TypeName() const { return ptr_ ? meta_.name() : "nothing"; }
+  // The held object, untyped (null when empty).
+  const void* GetRaw() const { return ptr_; }
 
   template <typename T>
   const T& Get() const {

@@ -158,17 +158,20 @@ int Tensor::canonical_axis_index(int axis_index) const {
 
 void Tensor::CheckDataType(TypeMeta wanted, const char* accessor) const {
   if (meta_ != wanted) {
-    CAFFE_THROW("tensor ", DebugString(), " holds ", meta_.name(), ", but ", accessor, "<",
-                wanted.name(), ">() was asked for");
+    // The tensor is the caller, so that an operator names the blob that holds it.
+    ThrowEnforceNotMet(__FILE__, __LINE__, "",
+                       MakeString("tensor ", DebugString(), " holds ", meta_.name(), ", but ", accessor, "<",
+                                  wanted.name(), ">() was asked for"),
+                       this);
   }
 }
 
 const void* Tensor::CheckedRawData() const {
-  CAFFE_ENFORCE(meta_.defined(), "tensor ", DebugString(),
-                " has no dtype yet: write it with mutable_data<T>() first");
+  CAFFE_ENFORCE_WITH_CALLER(meta_.defined(), "tensor ", DebugString(),
+                            " has no dtype yet: write it with mutable_data<T>() first");
   if (numel_ == 0) return storage_.get();
-  CAFFE_ENFORCE(storage_ != nullptr, "tensor ", DebugString(),
-                " was resized and holds no data yet: write it with mutable_data<T>() first");
+  CAFFE_ENFORCE_WITH_CALLER(storage_ != nullptr, "tensor ", DebugString(),
+                            " was resized and holds no data yet: write it with mutable_data<T>() first");
   return storage_.get();
 }
 

@@ -133,7 +133,7 @@ TypeMeta DataTypeToTypeMeta(int data_type) {
               "INT16, INT32, INT64, UINT8, BYTE, UINT16, BOOL, STRING");
 }
 
-int TypeMetaToDataType(TypeMeta meta) {
+int DataTypeOf(TypeMeta meta) {
   // uint8 maps to UINT8 (BYTE reads as uint8 too, but UINT8 is what Caffe2 wrote for uint8 tensors).
   for (const auto& entry : DataTypeTable()) {
     if (entry.meta == meta && entry.data_type != TensorProto::BYTE) return entry.data_type;

@@ -175,8 +175,9 @@ std::ostream& operator<<(std::ostream& out, TypeMeta meta);
 // it an int here lets this header stay free of the generated protobuf code.
 // Throws for UNDEFINED and the DataTypes that have no tensor element type here.
 TypeMeta DataTypeToTypeMeta(int data_type);
-// Throws for a dtype with no DataType.
-int TypeMetaToDataType(TypeMeta meta);
+// Throws for a dtype with no DataType. (Caffe2's TypeMetaToDataType, in the compatibility layer,
+// returns the enum and UNDEFINED instead.)
+int DataTypeOf(TypeMeta meta);
 // "FLOAT", "INT32", ... or "DataType(<n>)" for a number that names none.
 std::string DataTypeName(int data_type);
 // Every element type a tensor can hold, for messages and tests.

@@ -24,6 +24,11 @@ class NetBase {
   const std::vector<std::unique_ptr<OperatorBase>>& operators() const { return operators_; }
   bool UsesBlob(const std::string& name) const { return blobs_used_.count(name) > 0; }
 
+  // Caffe2's benchmark entry point. Declared here because Caffe2 code calls it on a NetBase; defined
+  // by the Caffe2 compatibility library (caffe2_mask::caffe2, caffe2/core/net.cc): the runtime has no
+  // timing code, and a program that calls it links that library.
+  std::vector<float> TEST_Benchmark(int warmup_runs, int main_runs, bool run_individual);
+
  protected:
   NetBase(const NetDef& def, Workspace* ws);
   NetDef def_;

@@ -94,6 +94,16 @@ Tensor* OperatorBase::OutputTensorAlias(int idx, const Tensor& src) {
 }
 
 void OperatorBase::AddErrorContext(EnforceNotMet* error) const {
+  // A check that recorded its object (a tensor's own checks, Caffe2's _WITH_CALLER forms): name the
+  // input and output blobs that hold it, as Caffe2 does.
+  if (error->caller() != nullptr) {
+    for (size_t i = 0; i < inputs_.size(); ++i) {
+      if (inputs_[i]->GetRaw() == error->caller()) error->AppendMessage("while accessing input: " + def_->input(i));
+    }
+    for (size_t i = 0; i < outputs_.size(); ++i) {
+      if (outputs_[i]->GetRaw() == error->caller()) error->AppendMessage("while accessing output: " + def_->output(i));
+    }
+  }
   error->AppendMessage(MakeString("while running operator ",
                                   net_position_ >= 0 ? MakeString("#", net_position_, " ") : "",
                                   OperatorSummary(*def_)));

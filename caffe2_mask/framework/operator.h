@@ -165,10 +165,11 @@ class Operator : public OperatorBase {
   using ::caffe2::OperatorBase::Input;               \
   using ::caffe2::OperatorBase::Output
 #define USE_OPERATOR_CONTEXT_FUNCTIONS USE_OPERATOR_FUNCTIONS(Context)
+// Ends in a body, as Caffe2's does, so that it is complete with or without a trailing `;`.
 #define USE_SIMPLE_CTOR_DTOR(name)                                                            \
   name(const ::caffe2::OperatorDef& operator_def, ::caffe2::Workspace* ws)                    \
       : ::caffe2::Operator<Context>(operator_def, ws) {}                                      \
-  ~name() override = default
+  ~name() noexcept override {}
 #define USE_DISPATCH_HELPER                           \
   template <typename FirstArg, typename... ExtraArgs> \
   friend struct ::caffe2::DispatchHelper

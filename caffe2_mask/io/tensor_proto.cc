@@ -326,7 +326,7 @@ void TensorToProto(const Tensor& tensor, TensorProto* proto, const std::string& 
   CAFFE_ENFORCE(tensor.dtype().defined(), "tensor ", tensor.DebugString(),
                 " has no dtype (it was never written), so it cannot be serialized");
   proto->Clear();
-  const int data_type = TypeMetaToDataType(tensor.dtype());
+  const int data_type = DataTypeOf(tensor.dtype());
   for (int64_t d : tensor.sizes()) proto->add_dims(d);
   proto->set_data_type(static_cast<TensorProto::DataType>(data_type));
   if (!name.empty()) proto->set_name(name);
