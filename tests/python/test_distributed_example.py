@@ -43,14 +43,37 @@ def test_shards_are_deterministic_and_differ():
     np.testing.assert_array_equal(a["padding_mask"], ~a["mask"])
 
 
-def test_runs_on_a_local_cluster_and_matches_single_process():
+def need_distributed():
     if importlib.util.find_spec("distributed") is None:
         pytest.skip("Dask's distributed scheduler is not installed for {} (Debian: python3-distributed, "
                     "tools/install_deps.sh --distributed)".format(sys.executable))
-    result = subprocess.run(
-        [sys.executable, SCRIPT, "--shards", "6", "--sequences", "8", "--max-length", "5", "--workers", "1,2",
-         "--repeats", "1"],
-        capture_output=True, text=True, timeout=300)
+
+
+def run_example(*args):
+    return subprocess.run([sys.executable, SCRIPT, "--shards", "6", "--sequences", "8", "--max-length", "5",
+                           "--repeats", "1"] + list(args), capture_output=True, text=True, timeout=300)
+
+
+def test_runs_on_a_local_cluster_and_matches_single_process():
+    need_distributed()
+    result = run_example("--workers", "1,2")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 worker:" in result.stdout and "2 workers:" in result.stdout, result.stdout
     assert "results match the single-process run" in result.stdout, result.stdout
+
+
+# Tornado 6.2, under distributed 2022.12 in this process, warns about its own event-loop set-up.
+@pytest.mark.filterwarnings("ignore:make_current is deprecated:DeprecationWarning")
+def test_runs_on_a_cluster_given_by_its_scheduler_address():
+    need_distributed()
+    from distributed import LocalCluster
+    # A cluster the script did not start, as a real one would be: it ships the task module itself.
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = run_example("--scheduler", cluster.scheduler_address, "--workers", "1")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "scheduler {} with 1 workers".format(cluster.scheduler_address) in result.stdout, result.stdout
+        assert "results match the single-process run" in result.stdout, result.stdout
+        # More workers than the cluster has: a clear message after --wait seconds, not a hang.
+        result = run_example("--scheduler", cluster.scheduler_address, "--workers", "2", "--wait", "1")
+        assert result.returncode != 0
+        assert "the scheduler has 1 workers after 1.0 s; --workers asks for 2" in result.stderr, result.stderr
