@@ -45,7 +45,7 @@ def digest(packed_lengths, restored):
     for array in (packed_lengths, restored):
         h.update(str(array.dtype).encode())
         h.update(str(array.shape).encode())
-        h.update(np.ascontiguousarray(array).tobytes())
+        h.update(memoryview(np.ascontiguousarray(array)))  # the array's own bytes, not a copy
     return h.hexdigest()
 
 
