@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "caffe2_mask/caffe2_mask.h"
+#include "ops/kernels/mask_kernels.h"
+#include "ops/kernels/streaming.h"
 
 namespace py = pybind11;
 
@@ -148,11 +150,24 @@ py::dtype NumpyDtypeFor(TypeMeta meta) {
   CAFFE_THROW("a tensor of ", meta.name(), " has no NumPy dtype");
 }
 
-void CopyBytes(void* dst, const void* src, int64_t bytes) {
-  if (bytes >= kReleaseGilBytes) {
-    py::gil_scoped_release release;
+// The one copy of FeedBlob and FetchBlob. Into memory that was written before (a fed tensor keeping its
+// storage), a copy at least as large as the kernels' streaming threshold uses streaming stores, as the
+// kernels' large outputs do: glibc's memcpy streams only above its own threshold (a share of the
+// last-level cache it detects: 99 MiB on the machine of docs/performance.md, whose VM reports a 260 MiB
+// L3), so below that it reads every destination line before writing it. Into fresh pages (FetchBlob's new array, a first feed)
+// streaming was slower than memcpy: the page faults zero the pages through the cache, and the
+// streaming stores then evict those lines (docs/performance.md, "Python front end").
+void CopyBytes(void* dst, const void* src, int64_t bytes, bool dst_written_before) {
+  if (bytes <= 0) return;
+  if (bytes < kReleaseGilBytes) {
     std::memcpy(dst, src, static_cast<size_t>(bytes));
-  } else if (bytes > 0) {
+    return;
+  }
+  py::gil_scoped_release release;
+  if (dst_written_before && bytes >= kernels::StreamingThresholdBytes()) {
+    kernels::detail::StreamCopy(dst, src, bytes);
+    kernels::detail::StreamFence();  // the stores are weakly ordered: visible before another thread reads
+  } else {
     std::memcpy(dst, src, static_cast<size_t>(bytes));
   }
 }
@@ -197,6 +212,9 @@ void FeedBlob(const HandlePtr& handle, const std::string& name, py::array array)
 
   WorkspaceLock lock(handle);
   Tensor* tensor = BlobGetMutableTensor(lock.ws().CreateBlob(name));
+  // Resize and raw_mutable_data keep a plain-bytes buffer of the same dtype that is big enough.
+  const bool keeps_storage = meta.is_pod() && tensor->dtype() == meta &&
+                             static_cast<uint64_t>(numel) * meta.itemsize() <= tensor->capacity_nbytes();
   tensor->Resize(dims);
   void* dst = tensor->raw_mutable_data(meta);
   const int64_t n = numel;
@@ -211,7 +229,7 @@ void FeedBlob(const HandlePtr& handle, const std::string& name, py::array array)
     auto* out = static_cast<bool*>(dst);
     for (int64_t i = 0; i < n; ++i) out[i] = src[i] != 0;
   } else {
-    CopyBytes(dst, array.data(), tensor->nbytes());
+    CopyBytes(dst, array.data(), tensor->nbytes(), keeps_storage);
   }
 }
 
@@ -235,7 +253,7 @@ py::object FetchBlob(const HandlePtr& handle, const std::string& name) {
       Py_XSETREF(items[i], item);
     }
   } else if (tensor.numel() > 0) {
-    CopyBytes(out.mutable_data(), tensor.raw_data(), tensor.nbytes());
+    CopyBytes(out.mutable_data(), tensor.raw_data(), tensor.nbytes(), /*dst_written_before=*/false);
   }
   return std::move(out);
 }

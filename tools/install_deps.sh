@@ -6,6 +6,10 @@
 #   tools/install_deps.sh           what the build, the tests and the benchmarks need
 #   tools/install_deps.sh --peers   also NumPy and PyTorch, the peers tools/benchmarks/compare_peers
 #                                   times side by side (python3-torch is large, so it is opt-in)
+#   tools/install_deps.sh --distributed
+#                                   also Dask's distributed scheduler, for examples/distributed/ (it
+#                                   pulls in many packages, so it is opt-in; its test skips without it)
+# The flags may be combined.
 set -euo pipefail
 
 packages=(
@@ -19,11 +23,13 @@ packages=(
   # The Python front end (python/) and its tests, for Debian's /usr/bin/python3.
   python3-dev pybind11-dev python3-numpy python3-protobuf python3-pytest python3-hypothesis
 )
-case "${1:-}" in
-  "") ;;
-  --peers) packages+=(python3-numpy python3-torch) ;;
-  *) echo "usage: tools/install_deps.sh [--peers]" >&2; exit 2 ;;
-esac
+for flag in "$@"; do
+  case "$flag" in
+    --peers) packages+=(python3-numpy python3-torch) ;;
+    --distributed) packages+=(python3-distributed) ;;
+    *) echo "usage: tools/install_deps.sh [--peers] [--distributed]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for package in "${packages[@]}"; do

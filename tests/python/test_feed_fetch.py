@@ -70,6 +70,20 @@ def test_feed_and_fetch_copy():
     assert workspace.FetchBlob("x")[1] == 1.0
 
 
+def test_large_feed_into_kept_storage_copies_every_byte():
+    # A feed of at least the kernels' streaming threshold (24 MiB by default) into storage the tensor
+    # keeps is copied with streaming stores of whole lines and ordinary stores at both ends: a size that
+    # is no multiple of a line, a source 4 bytes off alignment, and a smaller feed into the same storage.
+    n = (24 << 20) // 4 + 13
+    base = np.arange(n + 1, dtype=np.float32)
+    workspace.FeedBlob("big", np.zeros(n, dtype=np.float32))  # first feed: fresh storage
+    for source in (base[1:], -base[:n - 5]):
+        workspace.FeedBlob("big", source)
+        fetched = workspace.FetchBlob("big")
+        assert fetched.shape == source.shape
+        assert fetched.tobytes() == source.tobytes()
+
+
 def test_non_contiguous_and_lists():
     base = np.arange(24, dtype=np.int32).reshape(4, 6)
     workspace.FeedBlob("t", base.T)

@@ -13,22 +13,27 @@
 
 Each figure is given as the minimum and the median of several repeats; the per-call figures divide a
 timed loop by its count.
+
+PyTorch (torch.set_num_threads(1)) is timed in a child process of the same run, on the same inputs:
+Debian's libtorch has Caffe2's caffe2.proto compiled in, as this runtime does, and the two cannot be
+loaded into one process (libprotobuf aborts: "Symbol name "caffe2.TensorProto" conflicts with the
+existing symbol"), in either order.
 """
 import argparse
+import importlib.util
+import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
 
-from caffe2.python import _caffe2_mask as C
-from caffe2.python import core, workspace
-
-try:
-    import torch
-except ImportError:
-    torch = None
+# Imported in main() (caffe2.python) or in the PyTorch child (torch), never both: see above.
+C = core = workspace = torch = None
 
 
 def per_call_ns(fn, calls, repeats):
@@ -44,13 +49,21 @@ def per_call_ns(fn, calls, repeats):
 
 
 def once_ms(fn, repeats):
-    """(min, median) over `repeats` of one call, in ms."""
-    samples = []
+    """(min, median) over `repeats` of one call's wall time, in ms; the minimum of its CPU time (all
+    threads of the process, user + system, in ms); the median count of minor page faults a call took
+    (a copy into memory never touched before pays one per page or huge page). On a loaded machine the
+    CPU time is the steadier figure: time spent waiting for a CPU is not in it."""
+    samples, cpu, faults = [], [], []
     for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        cpu_start = time.process_time()
         start = time.perf_counter()
-        fn()
+        result = fn()
         samples.append((time.perf_counter() - start) * 1e3)
-    return min(samples), statistics.median(samples)
+        cpu.append((time.process_time() - cpu_start) * 1e3)
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+        del result  # freed before the next call, as a caller that drops the result would
+    return min(samples), statistics.median(samples), min(cpu), statistics.median(faults)
 
 
 def cpu_model():
@@ -98,18 +111,12 @@ def bench_small(calls, repeats):
         lambda: workspace.RunOperatorOnce(core.CreateOperator("BooleanMask", ["data", "mask"], ["masked"])),
         calls, repeats)))
     rows.append(("NumPy x[mask]", per_call_ns(lambda: data[mask], calls, repeats)))
-    if torch is not None:
-        td, tm = torch.from_numpy(data), torch.from_numpy(mask)
-        rows.append(("PyTorch masked_select", per_call_ns(lambda: torch.masked_select(td, tm), calls, repeats)))
-        rows.append(("PyTorch masked_fill", per_call_ns(lambda: td.masked_fill(tm, 0.0), calls, repeats)))
     np.testing.assert_array_equal(workspace.FetchBlob("masked"), data[mask])
     return rows
 
 
 def bench_large(n, repeats):
-    rng = np.random.default_rng(0)
-    data = rng.standard_normal(n, dtype=np.float32)
-    mask = rng.random(n) < 0.5
+    data, mask = large_inputs(n)
     name = prepared_net("large", data, mask)
 
     def end_to_end():
@@ -136,30 +143,83 @@ def bench_large(n, repeats):
         # FetchBlob returns a new array, whose pages may be touched for the first time: compare with
         # NumPy's own allocate-and-copy of the same array.
         ("np.copy of FetchBlob's result (new array + memcpy)", once_ms(lambda: np.copy(expected), repeats)),
+        ("np.copy of the 64 MiB data (new array + memcpy)", once_ms(lambda: np.copy(data), repeats)),
     ]
-    if torch is not None:
-        td, tm = torch.from_numpy(data), torch.from_numpy(mask)
-        rows.append(("PyTorch masked_select", once_ms(lambda: torch.masked_select(td, tm), repeats)))
     return rows
 
 
+def large_inputs(n):
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal(n, dtype=np.float32)
+    mask = rng.random(n) < 0.5
+    return data, mask
+
+
+def bench_torch(calls, repeats, n):
+    """The PyTorch rows (run in the child process): per call on the 8-element inputs, then the 16M case."""
+    data, mask = small_inputs()
+    td, tm = torch.from_numpy(data), torch.from_numpy(mask)
+    small = [
+        ("PyTorch masked_select", per_call_ns(lambda: torch.masked_select(td, tm), calls, repeats)),
+        ("PyTorch masked_fill", per_call_ns(lambda: td.masked_fill(tm, 0.0), calls, repeats)),
+        ("PyTorch x[mask]", per_call_ns(lambda: td[tm], calls, repeats)),
+    ]
+    data, mask = large_inputs(n)
+    td, tm = torch.from_numpy(data), torch.from_numpy(mask)
+    assert np.array_equal(torch.masked_select(td, tm).numpy(), data[mask])
+    large = [("PyTorch masked_select", once_ms(lambda: torch.masked_select(td, tm), repeats))]
+    return {"version": torch.__version__, "threads": torch.get_num_threads(), "small": small, "large": large}
+
+
+def torch_rows(args):
+    """The PyTorch figures from a child process of this run, or None when torch is not installed."""
+    if importlib.util.find_spec("torch") is None:
+        return None
+    command = [sys.executable, os.path.abspath(__file__), "--torch-child"] + (["--quick"] if args.quick else [])
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit("the PyTorch child failed:\n" + result.stderr)
+    return json.loads(result.stdout)
+
+
 def main():
+    global C, core, workspace, torch
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer calls and repeats")
+    parser.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     calls, repeats = (2000, 5) if args.quick else (20000, 7)
+    n = 1 << 24
+    if args.torch_child:
+        import torch
+        torch.set_num_threads(1)
+        print(json.dumps(bench_torch(calls, repeats, n)))
+        return
 
+    from caffe2.python import _caffe2_mask as C
+    from caffe2.python import core, workspace
     print("CPU: {} ({} logical CPUs), load average {:.2f} {:.2f} {:.2f}".format(
         cpu_model(), os.cpu_count(), *os.getloadavg()))
-    print("Python {}, NumPy {}, PyTorch {}".format(
-        platform.python_version(), np.__version__, torch.__version__ if torch else "not installed"))
+    small = bench_small(calls, repeats)
+    large = bench_large(n, repeats)
+    peer = torch_rows(args)
+    if peer is not None:
+        small += [(label, tuple(row)) for label, row in peer["small"]]
+        large += [(label + " (child process)", tuple(row)) for label, row in peer["large"]]
+    print("Python {}, NumPy {}, PyTorch {}; OMP_NUM_THREADS={}".format(
+        platform.python_version(), np.__version__,
+        "{} on {} thread(s), in a child process".format(peer["version"], peer["threads"]) if peer else "not installed",
+        os.environ.get("OMP_NUM_THREADS", "unset")))
     print("\nPer call, 8-element float32 data and bool mask (ns; min and median of {} loops of {} calls):"
           .format(repeats, calls))
-    for label, (best, median) in bench_small(calls, repeats):
+    for label, (best, median) in small:
         print("  {:<50} {:>9.0f} {:>9.0f}".format(label, best, median))
-    print("\n16M float32, mask density 0.5 (ms; min and median of {} runs):".format(repeats))
-    for label, (best, median) in bench_large(1 << 24, repeats):
-        print("  {:<54} {:>8.2f} {:>8.2f}".format(label, best, median))
+    print("\n16M float32, mask density 0.5 (ms over {} runs: wall min and median, CPU min; median minor page "
+          "faults a call):".format(repeats))
+    print("  {:<54} {:>8} {:>8} {:>8} {:>7}".format("", "min", "median", "CPU min", "faults"))
+    for label, (best, median, cpu, faults) in large:
+        print("  {:<54} {:>8.2f} {:>8.2f} {:>8.2f} {:>7.0f}".format(label, best, median, cpu, faults))
+    print("load average at the end {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
