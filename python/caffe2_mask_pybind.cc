@@ -26,7 +26,6 @@
 
 #include "caffe2_mask/caffe2_mask.h"
 #include "ops/kernels/mask_kernels.h"
-#include "ops/kernels/streaming.h"
 
 namespace py = pybind11;
 
@@ -150,13 +149,9 @@ py::dtype NumpyDtypeFor(TypeMeta meta) {
   CAFFE_THROW("a tensor of ", meta.name(), " has no NumPy dtype");
 }
 
-// The one copy of FeedBlob and FetchBlob. Into memory that was written before (a fed tensor keeping its
-// storage), a copy at least as large as the kernels' streaming threshold uses streaming stores, as the
-// kernels' large outputs do: glibc's memcpy streams only above its own threshold (a share of the
-// last-level cache it detects: 99 MiB on the machine of docs/performance.md, whose VM reports a 260 MiB
-// L3), so below that it reads every destination line before writing it. Into fresh pages (FetchBlob's new array, a first feed)
-// streaming was slower than memcpy: the page faults zero the pages through the cache, and the
-// streaming stores then evict those lines (docs/performance.md, "Python front end").
+// The one copy of FeedBlob and FetchBlob: kernels::CopyBytes (threads above the parallel threshold,
+// streaming stores into memory written before when large; docs/performance.md, "Python front end"),
+// without the GIL when large.
 void CopyBytes(void* dst, const void* src, int64_t bytes, bool dst_written_before) {
   if (bytes <= 0) return;
   if (bytes < kReleaseGilBytes) {
@@ -164,12 +159,7 @@ void CopyBytes(void* dst, const void* src, int64_t bytes, bool dst_written_befor
     return;
   }
   py::gil_scoped_release release;
-  if (dst_written_before && bytes >= kernels::StreamingThresholdBytes()) {
-    kernels::detail::StreamCopy(dst, src, bytes);
-    kernels::detail::StreamFence();  // the stores are weakly ordered: visible before another thread reads
-  } else {
-    std::memcpy(dst, src, static_cast<size_t>(bytes));
-  }
+  kernels::CopyBytes(dst, src, bytes, dst_written_before);
 }
 
 // The element `i` of an object array as bytes: bytes as they are, str as UTF-8.

@@ -14,6 +14,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -421,6 +422,33 @@ void BooleanUnmaskScatter(const bool* const* masks, const void* const* values, i
 
 void FillItems(void* dst, int64_t count, int64_t item_bytes, const void* item) {
   if (count > 0) ActiveKernels().fill(dst, count, item_bytes, item);
+}
+
+void CopyBytes(void* dst, const void* src, int64_t bytes, bool dst_written_before) {
+  if (bytes <= 0) return;
+  const bool stream = dst_written_before && bytes >= StreamingThresholdBytes();
+  auto copy = [&](int64_t begin, int64_t end) {
+    char* d = static_cast<char*>(dst) + begin;
+    const char* s = static_cast<const char*>(src) + begin;
+    if (stream) {
+      detail::StreamCopy(d, s, end - begin);
+      detail::StreamFence();
+    } else {
+      memcpy(d, s, static_cast<size_t>(end - begin));
+    }
+  };
+  const int team = TeamSize(bytes);
+  if (team == 1) return copy(0, bytes);
+#pragma omp parallel num_threads(team)
+  {
+    const int t = omp_get_thread_num(), T = omp_get_num_threads();
+    // Parts on 64-byte lines of the source, so no two threads touch one line of either buffer
+    // when the two are aligned alike.
+    const int64_t lines = (bytes + 63) / 64;
+    const int64_t begin = std::min(bytes, EvenStart(lines, t, T) * 64);
+    const int64_t end = std::min(bytes, EvenStart(lines, t + 1, T) * 64);
+    if (begin < end) copy(begin, end);
+  }
 }
 
 namespace detail {

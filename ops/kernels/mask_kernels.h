@@ -230,6 +230,14 @@ void SequenceMaskApply(const void* in, void* out, int64_t item_bytes, const void
 // Fills count items of item_bytes (2, 4 or 8) at dst with the pattern at `item`; vectorised.
 void FillItems(void* dst, int64_t count, int64_t item_bytes, const void* item);
 
+// Copies `bytes` from src to dst (no overlap), split over the OpenMP team above the parallel
+// threshold. `dst_written_before`: dst is memory written earlier (not fresh pages); there a copy of at
+// least the streaming threshold uses streaming stores (glibc's memcpy streams only above its own,
+// cache-size-derived threshold, so below it every destination line is read before it is written).
+// Into fresh pages plain stores are faster: the page faults zero the lines through the cache anyway.
+// Ordered before return (fenced), so another thread may read dst at once.
+void CopyBytes(void* dst, const void* src, int64_t bytes, bool dst_written_before);
+
 }  // namespace caffe2::kernels
 
 #endif  // CAFFE2_MASK_OPS_KERNELS_MASK_KERNELS_H_

@@ -2,6 +2,7 @@
 // within a line, lengths that do and do not reach a whole line, every item size. SequenceMask's
 // streamed rows are checked against the reference in sequence_mask_test.cc.
 #include "ops/kernels/streaming.h"
+#include "ops/kernels/mask_kernels.h"
 
 #include <gtest/gtest.h>
 
@@ -34,6 +35,28 @@ TEST(StreamCopy, EveryAlignmentAndLength) {
       SCOPED_TRACE(::testing::Message() << "dst_offset=" << dst_offset << " bytes=" << bytes);
       ASSERT_TRUE(dst.GuardsIntact());
       ASSERT_EQ(0, std::memcmp(dst.data(), src.data(), bytes));
+    }
+}
+
+// The public copy: serial and split over the team (threshold 0), plain and streamed (threshold 0,
+// memory written before), at every destination alignment; parts of threads meet on line boundaries.
+TEST(CopyBytes, EverySplitStoreKindAlignmentAndLength) {
+  std::mt19937_64 rng(22);
+  for (const int64_t parallel_threshold : {int64_t{1} << 40, int64_t{0}})
+    for (const bool written_before : {false, true}) {
+      ScopedParallelThreshold threads(parallel_threshold);
+      ScopedStreamingThreshold streamed(0);
+      for (int64_t dst_offset : {0, 1, 17, 63})
+        for (int64_t bytes : Lengths()) {
+          ExactBuffer src(bytes, rng() % 64);
+          FillRandomBytes(src.data(), bytes, rng);
+          GuardedBuffer dst(bytes, dst_offset);
+          CopyBytes(dst.data(), src.data(), bytes, written_before);
+          SCOPED_TRACE(::testing::Message() << "threshold=" << parallel_threshold << " written_before="
+                                            << written_before << " dst_offset=" << dst_offset << " bytes=" << bytes);
+          ASSERT_TRUE(dst.GuardsIntact());
+          ASSERT_EQ(0, std::memcmp(dst.data(), src.data(), bytes));
+        }
     }
 }
 
