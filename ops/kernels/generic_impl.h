@@ -473,6 +473,52 @@ void FillGeneric(void* dst, int64_t count, int64_t item_bytes, const void* item)
 // vector's bytes as unsigned).
 // The invariants that keep every access in bounds (the `kend` guards) live here, once.
 
+// 2-byte items: a group (kWidth / 2 items) is two half vectors of H = kWidth / 4 items, each packed
+// (compaction) or spread (expansion) by the ISA's half-vector operation:
+//   Half, LoadHalf(p), StoreHalf(p, h), CompactHalf2(h, c), ExpandHalf2(h, c)   (c: H mask bits)
+// The second half's items follow the first half's kept ones, in the output (compaction) or in the
+// packed input (expansion). Same contract as CompactGroup / ExpandGroup.
+template <class Isa>
+struct Halves2 {
+  static constexpr int kHalfItems = Isa::kWidth / 4;
+  static constexpr uint32_t kHalfMask = (1u << kHalfItems) - 1;
+  static constexpr int kHalfBytes = 2 * kHalfItems;
+
+  template <bool kFits>
+  static int Compact(const char* src, uint32_t c, char* dst) {
+    const uint32_t lo = c & kHalfMask, hi = c >> kHalfItems;
+    const int pc_lo = __builtin_popcount(lo);
+    const int pc = pc_lo + __builtin_popcount(hi);
+    const auto a = Isa::CompactHalf2(Isa::LoadHalf(src), lo);
+    const auto b = Isa::CompactHalf2(Isa::LoadHalf(src + kHalfBytes), hi);
+    if (kFits) {  // the second store ends at most a whole vector after dst
+      Isa::StoreHalf(dst, a);
+      Isa::StoreHalf(dst + 2 * pc_lo, b);
+    } else {  // near the end of `out`: exactly the pc items
+      alignas(64) char tmp[2 * kHalfBytes];
+      Isa::StoreHalf(tmp, a);
+      Isa::StoreHalf(tmp + 2 * pc_lo, b);
+      memcpy(dst, tmp, 2 * pc);
+    }
+    return pc;
+  }
+
+  static int Expand(const char* packed, uint32_t c, bool whole, char* dst) {
+    const uint32_t lo = c & kHalfMask, hi = c >> kHalfItems;
+    const int pc_lo = __builtin_popcount(lo);
+    const int pc = pc_lo + __builtin_popcount(hi);
+    alignas(64) char tmp[2 * kHalfBytes];
+    if (!whole) {  // near the end of `packed`: read exactly the pc items
+      memset(tmp, 0, sizeof tmp);
+      memcpy(tmp, packed, 2 * pc);
+      packed = tmp;
+    }
+    Isa::StoreHalf(dst, Isa::ExpandHalf2(Isa::LoadHalf(packed), lo));
+    Isa::StoreHalf(dst + kHalfBytes, Isa::ExpandHalf2(Isa::LoadHalf(packed + 2 * pc_lo), hi));
+    return pc;
+  }
+};
+
 // The item groups of one mask word: kGroups vectors of kItems items.
 template <class Isa, int S>
 struct Groups {

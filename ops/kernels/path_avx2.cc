@@ -141,10 +141,6 @@ inline __m128i Shuffle16(__m128i v, const Lut16& lut, uint32_t c) {
   return _mm_shuffle_epi8(v, _mm_load_si128(reinterpret_cast<const __m128i*>(lut.v[c])));
 }
 
-// Eight 2-byte items with lane mask `c` (8 bits) packed to the front of an xmm.
-inline __m128i Compact8x16(const char* src, uint32_t c) {
-  return Shuffle16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src)), kCompact16Lut, c);
-}
 
 // The AVX2 vector operations of the shared block loops (generic_impl.h, "Block loops of the vector
 // paths"): 32-byte vectors, 32 mask positions per step.
@@ -169,7 +165,7 @@ struct Avx2 {
   static int CompactGroup(const char* src, uint32_t c, char* out, int64_t k, int64_t* idx, int64_t first_index) {
     if constexpr (S == 2) {
       static_assert(!kIdx, "2-byte items are compacted without indices (CompactVector)");
-      return Compact2Group<kFits>(src, c, out + k * S);
+      return Halves2<Avx2>::Compact<kFits>(src, c, out + k * S);
     }
     const uint32_t lanes = S == 4 ? c : kDup4[c];
     const __m256i packed = _mm256_permutevar8x32_epi32(Load256(src), LutVector(kCompactLut, lanes));
@@ -201,50 +197,18 @@ struct Avx2 {
     return pc;
   }
 
-  // 2-byte items, 16 per group: each half of eight is packed with pshufb (kCompact16Lut), and the
-  // second half is stored right after the first half's kept items.
-  template <bool kFits>
-  static int Compact2Group(const char* src, uint32_t c, char* dst) {
-    const uint32_t lo = c & 0xFF, hi = c >> 8;
-    const int pc_lo = _mm_popcnt_u32(lo);
-    const int pc = pc_lo + _mm_popcnt_u32(hi);
-    const __m128i a = Compact8x16(src, lo);
-    const __m128i b = Compact8x16(src + 16, hi);
-    if (kFits) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), a);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 2 * pc_lo), b);
-    } else {
-      alignas(16) char tmp[32];
-      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), a);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(tmp + 2 * pc_lo), b);
-      memcpy(dst, tmp, 2 * pc);
-    }
-    return pc;
-  }
-
-  // 2-byte items, 16 per group, two halves of eight spread with pshufb (kExpand16Lut); the second
-  // half's items follow the first half's in `packed`. Near the end of `packed` (!whole) exactly the
-  // pc items are copied out first.
-  static int Expand2Group(const char* packed, uint32_t c, bool whole, char* dst) {
-    const uint32_t lo = c & 0xFF, hi = c >> 8;
-    const int pc_lo = _mm_popcnt_u32(lo);
-    const int pc = pc_lo + _mm_popcnt_u32(hi);
-    alignas(16) char tmp[32] = {};
-    if (!whole) {
-      memcpy(tmp, packed, 2 * pc);
-      packed = tmp;
-    }
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed + 2 * pc_lo));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), Shuffle16(a, kExpand16Lut, lo));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 16), Shuffle16(b, kExpand16Lut, hi));
-    return pc;
-  }
+  // 2-byte items (Halves2 in generic_impl.h): halves of eight items in an xmm, packed or spread with
+  // one pshufb from a table.
+  using Half = __m128i;
+  static Half LoadHalf(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
+  static void StoreHalf(void* p, Half v) { _mm_storeu_si128(static_cast<__m128i*>(p), v); }
+  static Half CompactHalf2(Half v, uint32_t c) { return Shuffle16(v, kCompact16Lut, c); }
+  static Half ExpandHalf2(Half v, uint32_t c) { return Shuffle16(v, kExpand16Lut, c); }
 
   // The next pc packed items, spread to the set lanes by vpermd, the other lanes zeroed.
   template <int S>
   static int ExpandGroup(const char* packed, uint32_t c, bool whole, char* dst) {
-    if constexpr (S == 2) return Expand2Group(packed, c, whole, dst);
+    if constexpr (S == 2) return Halves2<Avx2>::Expand(packed, c, whole, dst);
     const uint32_t lanes = S == 4 ? c : kDup4[c];
     const int pc = _mm_popcnt_u32(c);
     const __m256i v = whole ? Load256(packed)

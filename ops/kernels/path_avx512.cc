@@ -84,7 +84,6 @@ inline __m256i Narrow32To16(__m512i v) {
   memcpy(&r, out, 32);
   return r;
 }
-inline __m512i MaskzLoad16(uint32_t k, const void* p) { return EmuMaskzLoad<int16_t>(k, p); }
 inline __m512i MaskzLoad32(uint32_t k, const void* p) { return EmuMaskzLoad<int32_t>(k, p); }
 inline __m512i MaskzLoad64(uint32_t k, const void* p) { return EmuMaskzLoad<int64_t>(k, p); }
 inline void MaskStore32(void* p, uint32_t k, __m512i v) { EmuMaskStore<int32_t>(p, k, v); }
@@ -96,7 +95,6 @@ inline __m512i MaskExpand64(__m512i s, uint32_t k, __m512i a) { return EmuMaskEx
 // -Wmaybe-uninitialized.
 inline __m512i WidenU16(__m256i v) { return _mm512_maskz_cvtepu16_epi32(0xFFFF, v); }
 inline __m256i Narrow32To16(__m512i v) { return _mm512_maskz_cvtepi32_epi16(0xFFFF, v); }
-inline __m512i MaskzLoad16(uint32_t k, const void* p) { return _mm512_maskz_loadu_epi16(k, p); }
 inline __m512i MaskzLoad32(uint32_t k, const void* p) { return _mm512_maskz_loadu_epi32(static_cast<Mask16>(k), p); }
 inline __m512i MaskzLoad64(uint32_t k, const void* p) { return _mm512_maskz_loadu_epi64(static_cast<Mask8>(k), p); }
 inline void MaskStore32(void* p, uint32_t k, __m512i v) { _mm512_mask_storeu_epi32(p, static_cast<Mask16>(k), v); }
@@ -115,8 +113,6 @@ inline int64_t ReduceAdd64(__m512i v) {
 
 inline __m512i Load512(const void* p) { return _mm512_loadu_si512(p); }
 inline __m256i Load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-// The low half (maskz form: see WidenU16).
-inline __m256i Low256(__m512i v) { return _mm512_maskz_extracti64x4_epi64(0xF, v, 0); }
 inline void Store512(void* p, __m512i v) { _mm512_storeu_si512(p, v); }
 
 // Item-size generic wrappers: S = 4 uses 32-bit lanes (16 per vector), S = 8 64-bit lanes (8).
@@ -173,7 +169,7 @@ struct Avx512 {
   static int CompactGroup(const char* src, uint32_t c, char* out, int64_t k, int64_t* idx, int64_t first_index) {
     if constexpr (S == 2) {
       static_assert(!kIdx, "2-byte items are compacted without indices (CompactVector)");
-      return Compact2Group<kFits>(src, c, out + k * S);
+      return Halves2<Avx512>::Compact<kFits>(src, c, out + k * S);
     }
     const int pc = __builtin_popcount(c);
     const __m512i packed = CompressZ<S>(c, Load512(src));
@@ -205,54 +201,27 @@ struct Avx512 {
     return pc;
   }
 
-  // 2-byte items, 32 per group. F + BW have no 16-bit compress (that is VBMI2's vpcompressw), so each
-  // half of 16 items is widened to 32-bit lanes, compressed with vpcompressd and narrowed back; the
-  // second half is stored right after the first half's kept items.
-  template <bool kFits>
-  static int Compact2Group(const char* src, uint32_t c, char* dst) {
-    const uint32_t lo = c & 0xFFFF, hi = c >> 16;
-    const int pc_lo = __builtin_popcount(lo);
-    const int pc = pc_lo + __builtin_popcount(hi);
-    const __m256i a = Compact16x16(src, lo);
-    const __m256i b = Compact16x16(src + 32, hi);
-    if (kFits) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), a);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 2 * pc_lo), b);
-    } else {  // near the end of `out` (a 16-bit masked store would need AVX-512VL or a 512-bit register)
-      alignas(32) char tmp[64];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), a);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(tmp + 2 * pc_lo), b);
-      memcpy(dst, tmp, 2 * pc);
-    }
-    return pc;
+  // 2-byte items (Halves2 in generic_impl.h): halves of 16 items in a ymm. F + BW have no 16-bit
+  // compress or expand (VBMI2's vpcompressw / vpexpandw), so a half is widened to 32-bit lanes,
+  // compressed or expanded with vpcompressd / vpexpandd, and narrowed back.
+  using Half = __m256i;
+  static Half LoadHalf(const void* p) { return Load256(p); }
+  static void StoreHalf(void* p, Half v) { _mm256_storeu_si256(static_cast<__m256i*>(p), v); }
+  static Half CompactHalf2(Half v, uint32_t c) {
+    return Narrow32To16(_mm512_maskz_compress_epi32(static_cast<Mask16>(c), WidenU16(v)));
   }
-  static __m256i Compact16x16(const char* src, uint32_t c) {
-    return Narrow32To16(_mm512_maskz_compress_epi32(static_cast<Mask16>(c), WidenU16(Load256(src))));
+  static Half ExpandHalf2(Half v, uint32_t c) {
+    return Narrow32To16(MaskExpand32(_mm512_setzero_si512(), c, WidenU16(v)));
   }
 
   // Plain load while a whole vector of packed rows remains (whole), else a masked (fault-free) load
   // of exactly the pc rows this group consumes; vpexpandd/q spreads them to the set lanes.
   template <int S>
   static int ExpandGroup(const char* packed, uint32_t c, bool whole, char* dst) {
-    if constexpr (S == 2) return Expand2Group(packed, c, whole, dst);
+    if constexpr (S == 2) return Halves2<Avx512>::Expand(packed, c, whole, dst);
     const int pc = __builtin_popcount(c);
     const __m512i v = whole ? Load512(packed) : MaskzLoad<S>(Prefix(pc), packed);
     Store512(dst, ExpandMerge<S>(_mm512_setzero_si512(), c, v));
-    return pc;
-  }
-
-  // 2-byte items, 32 per group: each half of 16 is widened to 32-bit lanes, spread with vpexpandd
-  // and narrowed back; the second half's items follow the first half's in `packed`.
-  static int Expand2Group(const char* packed, uint32_t c, bool whole, char* dst) {
-    const uint32_t lo = c & 0xFFFF, hi = c >> 16;
-    const int pc_lo = __builtin_popcount(lo);
-    const int pc = pc_lo + __builtin_popcount(hi);
-    const char* packed_hi = packed + 2 * pc_lo;
-    const __m256i a = whole ? Load256(packed) : Low256(MaskzLoad16(Prefix(pc_lo), packed));
-    const __m256i b = whole ? Load256(packed_hi) : Low256(MaskzLoad16(Prefix(pc - pc_lo), packed_hi));
-    const __m512i zero = _mm512_setzero_si512();
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), Narrow32To16(MaskExpand32(zero, lo, WidenU16(a))));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 32), Narrow32To16(MaskExpand32(zero, hi, WidenU16(b))));
     return pc;
   }
 
