@@ -75,17 +75,30 @@ def overlap(spans):
     return max(s0, s1) < min(e0, e1)
 
 
+# With the GIL released, the second thread still needs a core within the first one's run to record
+# its start in time, which a loaded machine may not give it on every try; with the GIL held, no try
+# can overlap. So a few tries, of which one overlapping proves the release.
+TRIES = 8
+
+
+def overlaps_in_some_try(work):
+    tried = [run_in_two_threads(work)]
+    while not overlap(tried[-1]) and len(tried) < TRIES:
+        tried.append(run_in_two_threads(work))
+    return overlap(tried[-1]), tried
+
+
 def test_run_net_releases_the_gil(switch_only_when_released):
     prepared = [prepared_workspace("gil_net_0"), prepared_workspace("gil_net_1")]
-    spans = run_in_two_threads(lambda i: prepared[i][0].run_net(prepared[i][1]))
-    assert overlap(spans), spans
+    overlapped, tried = overlaps_in_some_try(lambda i: prepared[i][0].run_net(prepared[i][1]))
+    assert overlapped, tried
 
 
 def test_run_operator_once_releases_the_gil(switch_only_when_released):
     prepared = [prepared_workspace("gil_op_0")[0], prepared_workspace("gil_op_1")[0]]
     op = core.CreateOperator("BooleanMask", ["data", "mask"], ["masked"]).SerializeToString()
-    spans = run_in_two_threads(lambda i: prepared[i].run_operator_once(op))
-    assert overlap(spans), spans
+    overlapped, tried = overlaps_in_some_try(lambda i: prepared[i].run_operator_once(op))
+    assert overlapped, tried
 
 
 def test_the_check_detects_a_held_gil(switch_only_when_released):
@@ -95,7 +108,8 @@ def test_the_check_detects_a_held_gil(switch_only_when_released):
         for k in range(200000):
             total += k
 
-    assert not overlap(run_in_two_threads(hold_the_gil))
+    overlapped, tried = overlaps_in_some_try(hold_the_gil)
+    assert not overlapped and len(tried) == TRIES, tried
 
 
 def test_threads_sharing_one_workspace_take_turns():
