@@ -4,6 +4,7 @@
 #include <string>
 
 #include "caffe2_mask/core/tensor.h"
+#include "caffe2_mask/io/file_io.h"
 #include "caffe2_mask/io/proto_io.h"
 
 namespace caffe2 {
@@ -23,6 +24,10 @@ TensorFileInfo TensorFromString(const std::string& content, Tensor* tensor, cons
 TensorFileInfo ReadTensorFile(const std::string& path, Tensor* tensor);
 // The bytes of `tensor` in `format` (protobuf formats are binary); `name` goes into the proto.
 std::string TensorToFileContent(const Tensor& tensor, TensorFileFormat format, const std::string& name);
+// The same bytes into `sink`, straight from the tensor (WriteNpy, WriteTensorProto, WriteBlobProto): a
+// file writer holds no serialized copy of the tensor.
+void WriteTensorFileContent(const Tensor& tensor, TensorFileFormat format, const std::string& name,
+                            const ByteSink& sink);
 // Written atomically.
 void WriteTensorFile(const Tensor& tensor, const std::string& path, TensorFileFormat format,
                      const std::string& name);
