@@ -119,23 +119,28 @@ TEST(ReaderMemory, OversizedTensorProtoIsRefusedBeforeItsValuesAreParsed) {
 
 // Regression: a binary TensorProto or BlobProto input was read whole, parsed and copied into the tensor
 // (3x its size: file bytes, parsed message, tensor). Its values are now read from the file straight into
-// the tensor, for raw_data and packed float_data, bare and inside a BlobProto.
+// the tensor, for raw_data, packed float_data and packed int32_data varints, bare and inside a BlobProto.
 TEST(ReaderMemory, ProtoValuesAreReadStraightIntoTheTensor) {
 #ifdef CAFFE2_MASK_TEST_SANITIZED
   GTEST_SKIP() << "peak RSS of a sanitized process counts ASan's shadow memory and quarantine";
 #endif
   const std::string float_data_head = "\x08" + Varint(kFloats) + std::string("\x10\x01\x1a", 3) + Varint(4 * kFloats);
+  // int32_data: kFloats one-byte varints (the zero bytes that follow), 4 * kFloats bytes of tensor.
+  const std::string int32_data_head = "\x08" + Varint(kFloats) + std::string("\x10\x02\x22", 3) + Varint(kFloats);
   const std::pair<const char*, std::string> files[] = {
       {"raw_data TensorProto", RawTensorProtoHead(kFloats)},
+      {"int32_data TensorProto", int32_data_head},
       {"float_data TensorProto", float_data_head},
       {"raw_data BlobProto", BlobProtoHead(RawTensorProtoHead(kFloats), 4 * kFloats)},
       {"float_data BlobProto", BlobProtoHead(float_data_head, 4 * kFloats)},
   };
   for (const auto& [what, head] : files) {
-    const std::string path = WriteFile("values.pb", head, 4 * kFloats);
-    const int64_t peak = PeakRssOfChild([&] {
+    const bool varints = head == int32_data_head;
+    const std::string path = WriteFile("values.pb", head, varints ? kFloats : 4 * kFloats);
+    const int64_t peak = PeakRssOfChild([&, varints = varints] {
       Tensor t;
       ReadTensorFile(path, &t);
+      if (varints) return t.numel() == kFloats && t.IsType<int32_t>() && t.data<int32_t>()[kFloats - 1] == 0;
       return t.numel() == kFloats && t.IsType<float>() && t.data<float>()[kFloats - 1] == 0.0f;
     });
     std::remove(path.c_str());

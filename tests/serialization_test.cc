@@ -645,6 +645,39 @@ TEST_F(FileTest, LargeProtoFilesReadInPlaceAsTheWholeContentReaderReadsThem) {
     return Field(1, 2, "b") + Field(2, 2, blob_type) + Field(3, 2, tensor);
   };
   const std::string raw = dims + type(1) + Field(13, 2, floats) + Field(7, 2, "t");
+  std::vector<int32_t> ints(kN);
+  std::vector<int64_t> longs(kN);
+  for (int i = 0; i < kN; ++i) {
+    ints[i] = static_cast<int32_t>(static_cast<uint32_t>(i) * 2654435761u);  // negatives: 10-byte varints
+    longs[i] = static_cast<int64_t>(i) * -987654321987LL;
+  }
+  // int32_data of 4 * kN values given as packed varints (1.2 MB and more), for other dtypes.
+  std::vector<int64_t> small(4 * kN), bytes_as_ints(4 * kN);
+  for (int i = 0; i < 4 * kN; ++i) {
+    small[i] = i % 7 - 3;
+    bytes_as_ints[i] = i % 256;
+  }
+  small[4 * kN - 5] = 200;  // out of int8's range, in int16's
+  auto packed = [](const std::vector<int64_t>& values) {
+    std::string out;
+    for (int64_t v : values) {
+      uint64_t u = static_cast<uint64_t>(v);
+      while (u >= 0x80) {
+        out.push_back(static_cast<char>(u | 0x80));
+        u >>= 7;
+      }
+      out.push_back(static_cast<char>(u));
+    }
+    return out;
+  };
+  const std::string many_dims = Field(1, 0, std::to_string(4 * kN));
+  auto varint_tensor = [&](int data_type, const std::vector<int64_t>& values) {
+    return many_dims + type(data_type) + Field(4, 2, packed(values));
+  };
+  // Varints wider than 32 bits (an int32 field keeps the low 32), 4 * kN of them.
+  std::vector<int64_t> wide(4 * kN);
+  for (int i = 0; i < 4 * kN; ++i) wide[i] = (int64_t{i} << 33) + i * 3;
+  const std::string wide_varints = packed(wide);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"raw_float", raw},
       {"float_data", TensorToFileContent(MakeTensor<float>({kN}, std::vector<float>(kN, 2.5f)), TensorFileFormat::kTensorProto, "f")},
@@ -673,6 +706,19 @@ TEST_F(FileTest, LargeProtoFilesReadInPlaceAsTheWholeContentReaderReadsThem) {
       {"truncated", raw.substr(0, raw.size() - 10)},
       {"protos", Field(1, 2, raw)},
       {"text_looking", std::string("dims: 2 ") + std::string(2 << 20, ' ')},
+      // Packed varints: int32_data for int32, int16, int8, uint16, uint8, bool, float16; int64_data.
+      {"int32_data", TensorToFileContent(MakeTensor<int32_t>({kN}, ints), TensorFileFormat::kTensorProto, "i")},
+      {"blob_int64_data", TensorToFileContent(MakeTensor<int64_t>({kN}, longs), TensorFileFormat::kBlobProto, "l")},
+      {"int16_data", varint_tensor(9, small)},
+      {"int8_data_out_of_range", varint_tensor(7, small)},
+      {"uint8_data", varint_tensor(6, bytes_as_ints)},
+      {"uint16_data_negative", varint_tensor(8, small)},
+      {"bool_data", varint_tensor(5, small)},
+      {"float16_data", varint_tensor(12, small)},
+      {"int32_data_wide_varint_truncated", many_dims + type(2) + Field(4, 2, wide_varints)},
+      {"int32_data_unterminated", many_dims + type(2) + Field(4, 2, wide_varints + "\x80")},
+      {"int32_data_eleven_bytes", many_dims + type(2) + Field(4, 2, std::string(10, '\xff') + "\x01" + wide_varints)},
+      {"int64_data_count_mismatch", Field(1, 0, "5") + type(10) + Field(10, 2, wide_varints)},
   };
   for (const auto& [name, content] : cases) {
     SCOPED_TRACE(name);

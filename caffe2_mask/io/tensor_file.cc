@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <optional>
 #include <vector>
 
 #include "caffe2_mask/base/enforce.h"
@@ -231,13 +232,73 @@ class WireScanner {
   int64_t window_start_ = 0, window_size_ = 0;
 };
 
+// Reads [begin, end) of `file` in chunks of 1 MiB, calling `body(bytes, n)` for each.
+template <typename Body>
+void ForEachChunk(const io_internal::InputFile& file, int64_t begin, int64_t end, Body body) {
+  std::vector<char> chunk(size_t{1} << 20);
+  for (int64_t pos = begin; pos < end;) {
+    const size_t n = static_cast<size_t>(std::min<int64_t>(end - pos, static_cast<int64_t>(chunk.size())));
+    file.ReadAt(pos, chunk.data(), n);
+    body(reinterpret_cast<const uint8_t*>(chunk.data()), n);
+    pos += static_cast<int64_t>(n);
+  }
+}
+
+// The number of varints in [begin, end), or nothing when they are not well formed as protobuf reads a
+// packed field (each at most 10 bytes, the last one complete).
+std::optional<int64_t> CountVarints(const io_internal::InputFile& file, int64_t begin, int64_t end) {
+  int64_t count = 0;
+  int run = 0;  // bytes of the varint being read
+  bool ok = true;
+  ForEachChunk(file, begin, end, [&](const uint8_t* bytes, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      ++run;
+      if ((bytes[i] & 0x80) == 0) {
+        ++count;
+        run = 0;
+      } else if (run >= 10) {
+        ok = false;
+      }
+    }
+  });
+  if (!ok || run != 0) return std::nullopt;
+  return count;
+}
+
+// Decodes the (well-formed, CountVarints) varints of [begin, end) into chunks of 64 Ki values.
+void DecodeVarints(const io_internal::InputFile& file, int64_t begin, int64_t end,
+                   const io_internal::SplicedPayload::VarintSink& sink) {
+  std::vector<uint64_t> values(size_t{1} << 16);
+  size_t used = 0;
+  int64_t first = 0;
+  uint64_t value = 0;
+  int shift = 0;
+  ForEachChunk(file, begin, end, [&](const uint8_t* bytes, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      value |= static_cast<uint64_t>(bytes[i] & 0x7F) << shift;
+      shift += 7;
+      if ((bytes[i] & 0x80) != 0) continue;
+      values[used++] = value;
+      value = 0;
+      shift = 0;
+      if (used == values.size()) {
+        sink(values.data(), first, static_cast<int64_t>(used));
+        first += static_cast<int64_t>(used);
+        used = 0;
+      }
+    }
+  });
+  if (used > 0) sink(values.data(), first, static_cast<int64_t>(used));
+}
+
 // The field of a TensorProto's `fields` whose bytes can stay in the file, or null: the largest
-// length-delimited raw_data, float_data, double_data or byte_data, the only field of its number, at
-// least kSplicedPayloadMinBytes, a whole number of values.
+// length-delimited raw_data, byte_data or packed float_data, double_data, int32_data, int64_data, the
+// only field of its number, at least kSplicedPayloadMinBytes, a whole number of values (fixed width).
 const WireField* PayloadField(const std::vector<WireField>& fields) {
   const WireField* best = nullptr;
   for (const auto& f : fields) {
-    const bool data = f.number == 13 || f.number == 3 || f.number == 9 || f.number == 5;
+    const bool data = f.number == 13 || f.number == 3 || f.number == 9 || f.number == 5 || f.number == 4 ||
+                      f.number == 10;
     if (data && f.wire == 2 && (best == nullptr || f.end - f.value > best->end - best->value)) best = &f;
   }
   if (best == nullptr || best->end - best->value < kSplicedPayloadMinBytes) return nullptr;
@@ -271,11 +332,22 @@ bool ReadLargeProtoTensorFile(const io_internal::InputFile& file, Tensor* tensor
   std::vector<WireField> top;
   if (scanner.Fields(0, file.size(), &top) != Scan::kOk) return false;
   const std::string where = Prefix("file '" + file.path() + "'");
-  auto payload_of = [&](const WireField& f) {
+  // Null when the values are not well-formed packed varints (protobuf's parse decides then).
+  auto payload_of = [&](const WireField& f) -> std::optional<io_internal::SplicedPayload> {
     io_internal::SplicedPayload payload;
     payload.field_number = f.number;
     payload.bytes = f.end - f.value;
+    payload.values = f.number == 3 ? payload.bytes / 4 : f.number == 9 ? payload.bytes / 8 : payload.bytes;
     payload.read = [&file, f](void* dst) { file.ReadAt(f.value, dst, static_cast<size_t>(f.end - f.value)); };
+    if (f.number == 4 || f.number == 10) {
+      payload.varints = true;
+      const std::optional<int64_t> count = CountVarints(file, f.value, f.end);
+      if (!count) return std::nullopt;
+      payload.values = *count;
+      payload.read_varints = [&file, f](const io_internal::SplicedPayload::VarintSink& sink) {
+        DecodeVarints(file, f.value, f.end, sink);
+      };
+    }
     return payload;
   };
   // Content detection takes a file for text when every byte is text: the bytes outside the payload
@@ -312,10 +384,11 @@ bool ReadLargeProtoTensorFile(const io_internal::InputFile& file, Tensor* tensor
       BlobProto blob;
       const bool parsed = io_internal::TryParseBinary(skeleton, &blob).ok;
       if (parsed && HasUnknownFields(blob)) return false;  // tried again later, accepting them: theirs to say
+      const auto payload = parsed ? payload_of(*p) : std::nullopt;
+      if (parsed && !payload) return false;
       if (parsed) {
-        const io_internal::SplicedPayload payload = payload_of(*p);
         try {
-          io_internal::TensorFromBlobProtoWithPayload(blob, &payload, tensor, "file '" + file.path() + "'");
+          io_internal::TensorFromBlobProtoWithPayload(blob, &*payload, tensor, "file '" + file.path() + "'");
         } catch (const EnforceNotMet&) {
           return false;  // another candidate may still make a tensor: the whole-file reader tries them
         }
@@ -336,9 +409,10 @@ bool ReadLargeProtoTensorFile(const io_internal::InputFile& file, Tensor* tensor
   io_internal::CheckTensorHeaders(skeleton, TensorMessage::kTensorProto, where);
   TensorProto proto;
   if (!io_internal::TryParseBinary(skeleton, &proto).ok || HasUnknownFields(proto)) return false;
-  const io_internal::SplicedPayload payload = payload_of(*p);
+  const auto payload = payload_of(*p);
+  if (!payload) return false;
   try {
-    io_internal::TensorFromProtoWithPayload(proto, &payload, tensor, "file '" + file.path() + "'");
+    io_internal::TensorFromProtoWithPayload(proto, &*payload, tensor, "file '" + file.path() + "'");
   } catch (const EnforceNotMet&) {
     return false;
   }

@@ -4,6 +4,7 @@
 #include <climits>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -59,10 +60,7 @@ int FieldNumber(DataField field) {
 // Number of values (bytes for byte_data and raw_data) each data field of `proto` holds; a field whose
 // bytes were left in the file (`payload`) counts those.
 int64_t FieldCount(const TensorProto& proto, DataField field, const io_internal::SplicedPayload* payload) {
-  if (payload != nullptr && payload->field_number == FieldNumber(field)) {
-    return field == DataField::kFloat ? payload->bytes / 4
-                                      : field == DataField::kDouble ? payload->bytes / 8 : payload->bytes;
-  }
+  if (payload != nullptr && payload->field_number == FieldNumber(field)) return payload->values;
   switch (field) {
     case DataField::kFloat: return proto.float_data_size();
     case DataField::kDouble: return proto.double_data_size();
@@ -87,17 +85,38 @@ DataField TypedField(int data_type) {
   }
 }
 
-template <typename T>
-void CopyInt32Data(const TensorProto& proto, T* out, int64_t lo, int64_t hi, const std::string& where,
-                   const char* type_name) {
-  const auto& values = proto.int32_data();
-  for (int i = 0; i < values.size(); ++i) {
-    const int64_t v = values.Get(i);
-    if (v < lo || v > hi) {
-      CAFFE_THROW(where, "int32_data[", i, "] = ", v, " does not fit ", type_name, " (", lo, " to ", hi,
-                  ")");
+// Values of int32_data [first, first + count) into `out` (element 0 of the tensor) for the dtypes stored
+// there, range-checked: V is int32_t (a parsed field) or the raw varint (uint64_t, of which an int32
+// field keeps the low 32 bits, as protobuf does).
+template <typename V>
+void StoreInt32Values(int data_type, const V* values, int64_t first, int64_t count, void* out,
+                      const std::string& where) {
+  auto store = [&](auto* dst, int64_t lo, int64_t hi, const char* type_name) {
+    using T = std::remove_pointer_t<decltype(dst)>;
+    for (int64_t i = 0; i < count; ++i) {
+      const int64_t v = static_cast<int32_t>(values[i]);
+      if (v < lo || v > hi) {
+        CAFFE_THROW(where, "int32_data[", first + i, "] = ", v, " does not fit ", type_name, " (", lo, " to ", hi,
+                    ")");
+      }
+      dst[first + i] = static_cast<T>(v);
     }
-    out[i] = static_cast<T>(v);
+  };
+  switch (data_type) {
+    case TensorProto::INT32: store(static_cast<int32_t*>(out), INT32_MIN, INT32_MAX, "int32"); break;
+    case TensorProto::INT16: store(static_cast<int16_t*>(out), INT16_MIN, INT16_MAX, "int16"); break;
+    case TensorProto::INT8: store(static_cast<int8_t*>(out), INT8_MIN, INT8_MAX, "int8"); break;
+    case TensorProto::UINT16: store(static_cast<uint16_t*>(out), 0, UINT16_MAX, "uint16"); break;
+    case TensorProto::UINT8:
+    case TensorProto::BYTE: store(static_cast<uint8_t*>(out), 0, UINT8_MAX, "uint8"); break;
+    // The 16 bits of each value; Caffe2 wrote them unsigned, other writers signed.
+    case TensorProto::FLOAT16: store(static_cast<uint16_t*>(out), INT16_MIN, UINT16_MAX, "16 float16 bits"); break;
+    case TensorProto::BOOL: {
+      auto* b = static_cast<bool*>(out);
+      for (int64_t i = 0; i < count; ++i) b[first + i] = static_cast<int32_t>(values[i]) != 0;
+      break;
+    }
+    default: CAFFE_THROW(where, "no reader for data_type ", DataTypeName(data_type), " from int32_data");
   }
 }
 
@@ -192,11 +211,14 @@ class IgnoreErrors : public google::protobuf::io::ErrorCollector {
 // TensorProto, each `tensor { }` for a BlobProto, each `protos { }` for a TensorProtos. Nothing is
 // built but the dims; when the text is not well-formed the walk stops quietly (the parse reports it).
 class TextHeaderScan {
+  using Tokenizer = google::protobuf::io::Tokenizer;
+  using Token = Tokenizer::Token;
+
  public:
   TextHeaderScan(const std::string& content, io_internal::TensorMessage message, const std::string& where)
       : input_(content.data(), static_cast<int>(content.size())), tokenizer_(&input_, &errors_),
         message_(message), where_(where) {
-    tokenizer_.set_comment_style(google::protobuf::io::Tokenizer::SH_COMMENT_STYLE);
+    tokenizer_.set_comment_style(Tokenizer::SH_COMMENT_STYLE);
     tokenizer_.set_require_space_after_number(false);
     tokenizer_.set_allow_f_after_float(true);
     max_dims_ = static_cast<size_t>(std::min<int64_t>(GetTensorLimits().max_rank, 1 << 20)) + 1;
@@ -209,7 +231,7 @@ class TextHeaderScan {
     Next();
     for (;;) {
       const auto& token = tokenizer_.current();
-      if (token.type == google::protobuf::io::Tokenizer::TYPE_END) {
+      if (token.type == Tokenizer::TYPE_END) {
         if (frames_.size() == 1) Finish(frames_.back());
         return;
       }
@@ -227,10 +249,10 @@ class TextHeaderScan {
       std::string name;
       if (IsSymbol("[")) {  // [extension.name] or [type.googleapis.com/...]: not ours
         while (!IsSymbol("]")) {
-          if (tokenizer_.current().type == google::protobuf::io::Tokenizer::TYPE_END) return;
+          if (tokenizer_.current().type == Tokenizer::TYPE_END) return;
           Next();
         }
-      } else if (token.type == google::protobuf::io::Tokenizer::TYPE_IDENTIFIER) {
+      } else if (token.type == Tokenizer::TYPE_IDENTIFIER) {
         name = token.text;
       } else {
         return;
@@ -264,7 +286,6 @@ class TextHeaderScan {
   }
 
  private:
-  using Token = google::protobuf::io::Tokenizer::Token;
   struct Frame {
     bool tensor = false;
     std::vector<int64_t> dims;
@@ -275,7 +296,7 @@ class TextHeaderScan {
   void Next() { tokenizer_.Next(); }
   bool IsSymbol(const char* symbol) {
     const auto& token = tokenizer_.current();
-    return token.type == google::protobuf::io::Tokenizer::TYPE_SYMBOL && token.text == symbol;
+    return token.type == Tokenizer::TYPE_SYMBOL && token.text == symbol;
   }
 
   // One scalar value of field `name` (a '-' and a number, an identifier, or adjacent strings).
@@ -286,11 +307,11 @@ class TextHeaderScan {
       Next();
     }
     const Token token = tokenizer_.current();
-    if (token.type == google::protobuf::io::Tokenizer::TYPE_STRING) {
-      while (tokenizer_.current().type == google::protobuf::io::Tokenizer::TYPE_STRING) Next();
+    if (token.type == Tokenizer::TYPE_STRING) {
+      while (tokenizer_.current().type == Tokenizer::TYPE_STRING) Next();
       return true;
     }
-    if (token.type != google::protobuf::io::Tokenizer::TYPE_INTEGER && token.type != google::protobuf::io::Tokenizer::TYPE_FLOAT && token.type != google::protobuf::io::Tokenizer::TYPE_IDENTIFIER) {
+    if (token.type != Tokenizer::TYPE_INTEGER && token.type != Tokenizer::TYPE_FLOAT && token.type != Tokenizer::TYPE_IDENTIFIER) {
       return false;
     }
     Next();
@@ -298,8 +319,8 @@ class TextHeaderScan {
     if (!frame.tensor) return true;
     if (name == "dims") {
       uint64_t v;
-      if (token.type != google::protobuf::io::Tokenizer::TYPE_INTEGER ||
-          !google::protobuf::io::Tokenizer::ParseInteger(token.text, uint64_t{1} << 63, &v)) {
+      if (token.type != Tokenizer::TYPE_INTEGER ||
+          !Tokenizer::ParseInteger(token.text, uint64_t{1} << 63, &v)) {
         return false;  // the parse refuses it
       }
       if (frame.dims.size() < max_dims_) frame.dims.push_back(negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v));
@@ -314,7 +335,7 @@ class TextHeaderScan {
     if (!frame.tensor) return;
     int data_type = 0;
     uint64_t number;
-    if (google::protobuf::io::Tokenizer::ParseInteger(frame.data_type, INT32_MAX, &number)) {
+    if (Tokenizer::ParseInteger(frame.data_type, INT32_MAX, &number)) {
       if (frame.data_type_negative || !TensorProto::DataType_IsValid(static_cast<int>(number))) return;
       data_type = static_cast<int>(number);
     } else {
@@ -328,7 +349,7 @@ class TextHeaderScan {
 
   google::protobuf::io::ArrayInputStream input_;
   IgnoreErrors errors_;
-  google::protobuf::io::Tokenizer tokenizer_;
+  Tokenizer tokenizer_;
   io_internal::TensorMessage message_;
   const std::string& where_;
   size_t max_dims_;
@@ -437,7 +458,17 @@ void TensorFromProtoWithPayload(const TensorProto& proto, const SplicedPayload* 
     return;
   }
   void* out = result.raw_mutable_data(meta);
-  if (payload != nullptr && payload->field_number == FieldNumber(field)) {
+  if (payload != nullptr && payload->field_number == FieldNumber(field) && payload->varints) {
+    // Packed varints, decoded from the file chunk by chunk straight into the tensor.
+    payload->read_varints([&](const uint64_t* values, int64_t first, int64_t count) {
+      if (field == DataField::kInt64) {
+        auto* dst = static_cast<int64_t*>(out);
+        for (int64_t i = 0; i < count; ++i) dst[first + i] = static_cast<int64_t>(values[i]);
+      } else {
+        StoreInt32Values(data_type, values, first, count, out, where);
+      }
+    });
+  } else if (payload != nullptr && payload->field_number == FieldNumber(field)) {
     // The values' bytes, straight from the file into the tensor (float and double: little-endian, as
     // in memory; checked above to be exactly numel values).
     payload->read(out);
@@ -445,6 +476,8 @@ void TensorFromProtoWithPayload(const TensorProto& proto, const SplicedPayload* 
     std::memcpy(out, proto.raw_data().data(), proto.raw_data().size());
   } else if (field == DataField::kByte) {
     std::memcpy(out, proto.byte_data().data(), proto.byte_data().size());
+  } else if (field == DataField::kInt32) {
+    StoreInt32Values(data_type, proto.int32_data().data(), 0, numel, out, where);
   } else {
     switch (data_type) {
       case TensorProto::FLOAT:
@@ -456,9 +489,6 @@ void TensorFromProtoWithPayload(const TensorProto& proto, const SplicedPayload* 
       case TensorProto::INT64:
         std::memcpy(out, proto.int64_data().data(), numel * sizeof(int64_t));
         break;
-      case TensorProto::INT32:
-        std::memcpy(out, proto.int32_data().data(), numel * sizeof(int32_t));
-        break;
       case TensorProto::STRING: {
         const int64_t max_string = GetSerializationLimits().max_string_bytes;
         for (int64_t i = 0; i < numel; ++i) {
@@ -468,31 +498,6 @@ void TensorFromProtoWithPayload(const TensorProto& proto, const SplicedPayload* 
         }
         auto* strings = static_cast<std::string*>(out);
         for (int64_t i = 0; i < numel; ++i) strings[i] = proto.string_data(static_cast<int>(i));
-        break;
-      }
-      case TensorProto::INT16:
-        CopyInt32Data(proto, static_cast<int16_t*>(out), INT16_MIN, INT16_MAX, where, "int16");
-        break;
-      case TensorProto::INT8:
-        CopyInt32Data(proto, static_cast<int8_t*>(out), INT8_MIN, INT8_MAX, where, "int8");
-        break;
-      case TensorProto::UINT16:
-        CopyInt32Data(proto, static_cast<uint16_t*>(out), 0, UINT16_MAX, where, "uint16");
-        break;
-      case TensorProto::UINT8:
-      case TensorProto::BYTE:
-        CopyInt32Data(proto, static_cast<uint8_t*>(out), 0, UINT8_MAX, where, "uint8");
-        break;
-      case TensorProto::FLOAT16: {
-        // The 16 bits of each value; Caffe2 wrote them unsigned, other writers signed.
-        std::vector<uint16_t> bits(static_cast<size_t>(numel));
-        CopyInt32Data(proto, bits.data(), INT16_MIN, UINT16_MAX, where, "16 float16 bits");
-        std::memcpy(out, bits.data(), bits.size() * sizeof(uint16_t));
-        break;
-      }
-      case TensorProto::BOOL: {
-        auto* b = static_cast<bool*>(out);
-        for (int64_t i = 0; i < numel; ++i) b[i] = proto.int32_data(static_cast<int>(i)) != 0;
         break;
       }
       default:

@@ -6,7 +6,8 @@
 #
 # RUNNER defaults to build/bin/caffe2_mask_run, MIB (the size of each input's values) to 1024. The
 # inputs are written once into a scratch folder (removed at the end): float32 values of MIB MiB as .npy,
-# TensorProto raw_data, TensorProto float_data, and BlobProtos around both, of shape [1, N] (so that
+# TensorProto raw_data, TensorProto float_data, BlobProtos around both, and int32 values of MIB MiB as
+# TensorProto int32_data (packed varints), of shape [1, N] (so that
 # BooleanMask with a one-element all-false mask reads them and outputs nothing). Prints one Markdown table row
 # per case: the case, the tensors that count (input + outputs), the peak RSS and the ratio to the tensors
 # and to the target.
@@ -55,6 +56,12 @@ def blob(tensor_head):
     return field(1, 2, b'x') + field(2, 2, b'Tensor') + varint(3 << 3 | 2) + varint(len(tensor_head) + 4 * count) + tensor_head
 write('x_blob_raw.pb', blob(raw))
 write('x_blob_float.pb', blob(floats))
+# int32 values as Caffe2 writes them: packed int32_data varints (one byte each here), MIB MiB of tensor.
+with open('x_int32.pb', 'wb') as f:
+    f.write(field(1, 0, varint(1)) + field(1, 0, varint(count)) + field(2, 0, varint(2)) + varint(4 << 3 | 2) + varint(count))
+    ones = b'\x01' * (1 << 20)
+    for _ in range(mib // 4):
+        f.write(ones)
 with open('m.npy', 'wb') as f:  # a one-element all-false mask
     h = "{'descr': '|b1', 'fortran_order': False, 'shape': (1,), }"
     h += ' ' * ((64 - (10 + len(h) + 1) % 64) % 64) + '\n'
@@ -86,7 +93,7 @@ measure() {
 
 echo "| case | input + outputs | peak RSS | / tensors | / (1.2 x tensors + 64 MiB) |"
 echo "|---|---|---|---|---|"
-for input in x.npy x_raw.pb x_float.pb x_blob_raw.pb x_blob_float.pb; do
+for input in x.npy x_raw.pb x_float.pb x_blob_raw.pb x_blob_float.pb x_int32.pb; do
   measure "read $input (BooleanMask, empty output)" "$mib" --net mask.pbtxt --input x,m --input_file "$input",m.npy
 done
 for input in x.npy x_raw.pb x_blob_float.pb; do

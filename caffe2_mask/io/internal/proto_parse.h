@@ -44,12 +44,18 @@ bool FieldKnown(const google::protobuf::Descriptor* type, int number, int wire_t
 bool HasUnknownFields(const google::protobuf::Message& message);
 
 // The values of a TensorProto left out of the parsed message and read from the file straight into the
-// tensor: field `field_number` (raw_data 13, float_data 3 packed, double_data 9 packed, byte_data 5),
-// `bytes` long. `read(dst)` copies those bytes to `dst`.
+// tensor: field `field_number` (raw_data 13, byte_data 5, packed float_data 3, double_data 9, int32_data
+// 4 or int64_data 10), `bytes` long, holding `values` values (bytes for raw_data and byte_data).
+// Fixed-width fields: `read(dst)` copies the bytes to `dst`. Varint fields (`varints`): `read_varints`
+// decodes them in order and calls `sink(values, first, count)` for each chunk (the raw 64-bit varints).
 struct SplicedPayload {
   int field_number = 0;
   int64_t bytes = 0;
+  int64_t values = 0;
+  bool varints = false;
   std::function<void(void* dst)> read;
+  using VarintSink = std::function<void(const uint64_t* values, int64_t first, int64_t count)>;
+  std::function<void(const VarintSink& sink)> read_varints;
 };
 }  // namespace caffe2::io_internal
 
