@@ -725,7 +725,9 @@ TEST_F(FileTest, LargeProtoFilesReadInPlaceAsTheWholeContentReaderReadsThem) {
     Write(name, content);
     const std::string path = dir_ + "/" + name;
     const std::string in_place = Outcome([&](Tensor* t) { return ReadTensorFile(path, t); });
-    const std::string whole = Outcome([&](Tensor* t) { return TensorFromString(content, t, "file '" + path + "'"); });
+    const std::string& bytes_of_file = content;
+    const std::string whole =
+        Outcome([&](Tensor* t) { return TensorFromString(bytes_of_file, t, "file '" + path + "'"); });
     EXPECT_EQ(in_place.substr(0, 400), whole.substr(0, 400));
     EXPECT_TRUE(in_place == whole);
   }

@@ -140,15 +140,12 @@ TensorFileInfo TensorFromString(const std::string& content, Tensor* tensor, cons
 namespace {
 
 // ---- Large binary BlobProto / TensorProto files: the values read in place ----
-// The bytes of the one field that carries a tensor's values (raw_data, packed float_data or
-// double_data, byte_data) are left in the file: the rest of the message (a few bytes: dims, data_type,
+// The bytes of the one field that carries a tensor's values (raw_data, byte_data, or packed
+// float_data, double_data, int32_data, int64_data) are left in the file: the rest of the message (a few bytes: dims, data_type,
 // name, ...) is copied into memory without them, checked and parsed by protobuf as usual, and the
 // values are then read from the file straight into the tensor. Memory: the tensor and the small rest,
 // instead of the file, the parsed message and the tensor. Whenever the file is not plainly one of
 // these shapes the whole-file reader decides (same answers, more memory).
-
-// Below this size the whole-file reader is cheap enough.
-constexpr int64_t kSplicedPayloadMinBytes = int64_t{1} << 20;
 
 struct WireField {
   int number = 0;
@@ -293,15 +290,15 @@ void DecodeVarints(const io_internal::InputFile& file, int64_t begin, int64_t en
 
 // The field of a TensorProto's `fields` whose bytes can stay in the file, or null: the largest
 // length-delimited raw_data, byte_data or packed float_data, double_data, int32_data, int64_data, the
-// only field of its number, at least kSplicedPayloadMinBytes, a whole number of values (fixed width).
-const WireField* PayloadField(const std::vector<WireField>& fields) {
+// only field of its number, at least `min_bytes`, a whole number of values (fixed width).
+const WireField* PayloadField(const std::vector<WireField>& fields, int64_t min_bytes) {
   const WireField* best = nullptr;
   for (const auto& f : fields) {
     const bool data = f.number == 13 || f.number == 3 || f.number == 9 || f.number == 5 || f.number == 4 ||
                       f.number == 10;
     if (data && f.wire == 2 && (best == nullptr || f.end - f.value > best->end - best->value)) best = &f;
   }
-  if (best == nullptr || best->end - best->value < kSplicedPayloadMinBytes) return nullptr;
+  if (best == nullptr || best->end - best->value < min_bytes) return nullptr;
   for (const auto& f : fields) {
     if (&f != best && f.number == best->number) return nullptr;
   }
@@ -326,8 +323,9 @@ void AppendVarint(std::string* out, uint64_t v) {
 }
 
 // Reads `file` the spliced way when it has that shape; false when the whole-file reader must decide.
-bool ReadLargeProtoTensorFile(const io_internal::InputFile& file, Tensor* tensor, TensorFileInfo* info) {
-  if (file.size() < kSplicedPayloadMinBytes || file.size() > INT_MAX) return false;
+bool ReadLargeProtoTensorFile(const io_internal::InputFile& file, Tensor* tensor, TensorFileInfo* info,
+                              int64_t min_bytes) {
+  if (file.size() < min_bytes || file.size() > INT_MAX) return false;
   WireScanner scanner(file);
   std::vector<WireField> top;
   if (scanner.Fields(0, file.size(), &top) != Scan::kOk) return false;
@@ -371,7 +369,7 @@ bool ReadLargeProtoTensorFile(const io_internal::InputFile& file, Tensor* tensor
     const Scan scan = scanner.Fields(t.value, t.end, &inner);
     if (scan == Scan::kUnsupported) return false;
     if (scan == Scan::kOk) {
-      const WireField* p = PayloadField(inner);
+      const WireField* p = PayloadField(inner, min_bytes);
       if (p == nullptr) return false;
       std::string rest = scanner.Bytes(t.value, p->start) + scanner.Bytes(p->end, t.end);
       std::string skeleton = scanner.Bytes(0, t.start);
@@ -401,7 +399,7 @@ bool ReadLargeProtoTensorFile(const io_internal::InputFile& file, Tensor* tensor
     // Not a BlobProto (its tensor does not parse): on to TensorProto.
   }
   if (!AllKnown(top, TensorProto::descriptor())) return false;
-  const WireField* p = PayloadField(top);
+  const WireField* p = PayloadField(top, min_bytes);
   if (p == nullptr) return false;
   const std::string head = scanner.Bytes(0, p->start);
   if (!says_binary(head)) return false;
@@ -425,6 +423,10 @@ bool ReadLargeProtoTensorFile(const io_internal::InputFile& file, Tensor* tensor
 }  // namespace
 
 TensorFileInfo ReadTensorFile(const std::string& path, Tensor* tensor) {
+  return ReadTensorFile(path, tensor, kInPlaceValuesMinBytes);
+}
+
+TensorFileInfo ReadTensorFile(const std::string& path, Tensor* tensor, int64_t in_place_min_bytes) {
   {
     // A .npy file is read in place, straight into the tensor, and so are the values of a large binary
     // BlobProto or TensorProto; the others go through their bytes.
@@ -440,7 +442,7 @@ TensorFileInfo ReadTensorFile(const std::string& path, Tensor* tensor) {
       }
     }
     TensorFileInfo info;
-    if (ReadLargeProtoTensorFile(file, tensor, &info)) return info;
+    if (ReadLargeProtoTensorFile(file, tensor, &info, in_place_min_bytes)) return info;
   }
   return TensorFromString(ReadFileToString(path), tensor, "file '" + path + "'");
 }

@@ -189,8 +189,10 @@ void Write(const RunPlan& plan, const NetDef& net, const Workspace& ws) {
       CAFFE_ENFORCE(fresh, "--output: blobs '", it->second, "' and '", name, "' would both be written to '", file,
                     "' in --output_folder");
       try {
+        const Tensor& value = *tensor;
+        const std::string& blob_name = name;
         commit.Stage(plan.output_folder + "/" + file, [&](const ByteSink& sink) {
-          WriteTensorFileContent(*tensor, plan.output_format, name, sink);
+          WriteTensorFileContent(value, plan.output_format, blob_name, sink);
         });
       } catch (EnforceNotMet& e) {
         e.AppendMessage(MakeString("while writing output blob '", name, "'"));
