@@ -5,6 +5,7 @@
 // values field in place (ReadTensorFile with threshold 0), must give what the whole-content reader gives.
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -105,9 +106,14 @@ std::string Outcome(const std::function<void(Tensor*)>& read) {
 // The file reader with every values field read in place (threshold 0) must agree with the
 // whole-content reader on the same bytes: same tensor or same error.
 void CompareInPlaceReader(const std::string& content) {
-  static const std::string path =
-      std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/tensor_file_fuzzer." +
-      std::to_string(::getpid()) + ".bin";
+  // One file per process, removed at exit.
+  struct TempFile {
+    std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/tensor_file_fuzzer." +
+                       std::to_string(::getpid()) + ".bin";
+    ~TempFile() { std::remove(path.c_str()); }
+  };
+  static const TempFile temp;
+  const std::string& path = temp.path;
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
