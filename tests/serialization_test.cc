@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <limits>
 
 #include <gmock/gmock.h>
@@ -214,6 +215,42 @@ TEST(TensorProtoTest, TensorLimitsApply) {
   SetTensorLimits(saved);
 }
 
+// Text-format tensor files: dims and data_type are read from the text's tokens and checked before
+// protobuf parses the values. The files below carry fewer values than their dims need, so a check made
+// only after the parse would report the count mismatch instead of the limit.
+TEST(TensorProtoTest, TextLimitsCheckedBeforeTheValuesAreParsed) {
+  const auto saved = GetTensorLimits();
+  SetTensorLimits({saved.max_rank, 1 << 20});
+  std::string values = "float_data: [0";
+  for (int i = 0; i < 100000; ++i) values += ", 1.5";
+  values += "]";
+  const std::pair<const char*, std::string> cases[] = {
+      {"TensorProto", "dims: 1000 dims: 1000 data_type: FLOAT " + values},
+      {"list syntax, hex, comments", "# a comment\ndims: [0x3e8, 1000] data_type: 1\n" + values},
+      {"dims after the values", values + " dims: 1000 dims: 1000"},
+      {"BlobProto", "name: \"b\" type: \"Tensor\" tensor { dims: 1000 dims: 1000 " + values + " }"},
+      {"BlobProto, tensor: <...>", "name: 'b' tensor: < dims: 1000 dims: 1000 " + values + " >"},
+      {"TensorProtos", "protos { dims: 1000 dims: 1000 " + values + " }"},
+  };
+  for (const auto& [what, text] : cases) {
+    const std::string error = ErrorOf([&, text = text] { Tensor t; TensorFromString(text, &t, "file 't.pbtxt'"); });
+    EXPECT_THAT(error, HasSubstr("TensorProto dims [1000, 1000] of float needs 4000000 bytes, more than the limit "
+                                 "of 1048576"))
+        << what;
+    EXPECT_THAT(error, HasSubstr("t.pbtxt")) << what;
+  }
+  // Rank: one dim more than the limit is enough to refuse.
+  SetTensorLimits({3, saved.max_bytes});
+  EXPECT_THAT(ErrorOf([] { Tensor t; TensorFromString("dims: [1, 1, 1, 1, 1] float_data: 2", &t, "r"); }),
+              HasSubstr("rank limit"));
+  SetTensorLimits(saved);
+  // Within the limits, text still reads as before, nested messages and strings included.
+  Tensor t;
+  TensorFromString("dims: 2 data_type: DOUBLE name: \"a\" \"b\" segment { begin: 0 end: 2 } double_data: [1, -2.5]",
+                   &t, "ok");
+  EXPECT_EQ(ToVector<double>(t), (std::vector<double>{1, -2.5}));
+}
+
 // ---- BlobProto ----
 
 TEST(BlobProtoTest, RoundTrip) {
@@ -242,6 +279,78 @@ TEST(BlobProtoTest, NonTensorBlobsRefused) {
   Blob not_tensor;
   not_tensor.Reset(new int(3));
   EXPECT_THAT(ErrorOf([&] { SerializeBlob(not_tensor, "n"); }), HasSubstr("not a tensor"));
+}
+
+// ---- Streamed writers: the same bytes as protobuf's serializer, without a copy of the data ----
+
+// WriteTensorProto / WriteBlobProto against protobuf's serialization of TensorToProto / TensorToBlobProto.
+template <typename T>
+void ExpectWireSameAsProtobuf(const std::vector<int64_t>& dims, const std::vector<T>& values) {
+  const Tensor t = MakeTensor<T>(dims, values);
+  for (const std::string& name : std::vector<std::string>{"", "x", std::string(200, 'n')}) {
+    SCOPED_TRACE(std::string(t.dtype().name()) + " name of " + std::to_string(name.size()) + " bytes");
+    EXPECT_EQ(TensorToFileContent(t, TensorFileFormat::kTensorProto, name),
+              TensorToProto(t, name).SerializeAsString());
+    EXPECT_EQ(TensorToFileContent(t, TensorFileFormat::kBlobProto, name),
+              TensorToBlobProto(t, name).SerializeAsString());
+    EXPECT_EQ(TensorProtoByteSize(t, name), static_cast<int64_t>(TensorToProto(t, name).ByteSizeLong()));
+  }
+}
+
+TEST(StreamedWritersTest, SameBytesAsProtobufForEveryDtype) {
+  ExpectWireSameAsProtobuf<float>({2, 3}, {1, -2, 3, 4.5f, 5, 6});
+  ExpectWireSameAsProtobuf<double>({2}, {0.5, -1e300});
+  ExpectWireSameAsProtobuf<float16>({2}, {float16(1.f), float16(-3.5f)});
+  ExpectWireSameAsProtobuf<int8_t>({3}, {-1, 127, -128});
+  ExpectWireSameAsProtobuf<int16_t>({2}, {-300, 32767});
+  ExpectWireSameAsProtobuf<int32_t>({3}, {-70000, 2, std::numeric_limits<int32_t>::min()});
+  ExpectWireSameAsProtobuf<int64_t>({3}, {int64_t{1} << 40, -1, std::numeric_limits<int64_t>::min()});
+  ExpectWireSameAsProtobuf<uint8_t>({2}, {0, 255});
+  ExpectWireSameAsProtobuf<uint16_t>({2}, {0, 65535});
+  ExpectWireSameAsProtobuf<bool>({3}, {true, false, true});
+  ExpectWireSameAsProtobuf<std::string>({3}, {"h\xc3\xa9llo", "", std::string(300, 'a')});
+  ExpectWireSameAsProtobuf<float>({}, {7.f});
+  ExpectWireSameAsProtobuf<float>({0, 2}, {});
+  ExpectWireSameAsProtobuf<int32_t>({0}, {});
+  // Large enough that varints and the value bytes cross the writer's 64 KiB buffer.
+  std::vector<int32_t> many(100000);
+  for (size_t i = 0; i < many.size(); ++i) many[i] = static_cast<int32_t>(i * 2654435761u);
+  ExpectWireSameAsProtobuf<int32_t>({100000}, many);
+  std::vector<float> floats(50000, 0.25f);
+  ExpectWireSameAsProtobuf<float>({250, 200}, floats);
+}
+
+// Each format's big values reach the sink as the tensor's own buffer, not as a copy.
+TEST(StreamedWritersTest, FixedWidthValuesComeStraightFromTheTensor) {
+  std::vector<float> values(1 << 18, 1.5f);
+  const Tensor t = MakeTensor<float>({1 << 18}, values);
+  for (TensorFileFormat format : {TensorFileFormat::kNpy, TensorFileFormat::kTensorProto, TensorFileFormat::kBlobProto}) {
+    bool saw_buffer = false;
+    size_t total = 0;
+    WriteTensorFileContent(t, format, "x", [&](const char* data, size_t size) {
+      saw_buffer = saw_buffer || (data == t.raw_data() && size == static_cast<size_t>(t.nbytes()));
+      total += size;
+    });
+    EXPECT_TRUE(saw_buffer) << TensorFileFormatName(format);
+    EXPECT_EQ(total, TensorToFileContent(t, format, "x").size()) << TensorFileFormatName(format);
+  }
+}
+
+TEST(StreamedWritersTest, NpyStringsInChunks) {
+  // 3 MiB of '<U1' items: written in several chunks, read back unchanged.
+  std::vector<std::string> strings(200000, "\xc3\xa9");
+  for (size_t i = 0; i < strings.size(); i += 7) strings[i] = "ab";
+  const Tensor t = MakeTensor<std::string>({200000}, strings);
+  int calls = 0;
+  std::string bytes;
+  WriteNpy(t, [&](const char* data, size_t size) {
+    ++calls;
+    bytes.append(data, size);
+  });
+  EXPECT_GT(calls, 2);
+  Tensor back;
+  TensorFromNpy(bytes, &back, "test");
+  EXPECT_EQ(ToVector<std::string>(back), strings);
 }
 
 // ---- .npy ----
@@ -478,6 +587,157 @@ TEST_F(FileTest, TensorFileFormatsDetectedFromContent) {
     EXPECT_EQ(info.format, format) << name;
     EXPECT_EQ(ToVector<int32_t>(back), (std::vector<int32_t>{3, 4})) << name;
   }
+}
+
+// What a reader made of a file: the tensor's dtype, dims and bytes and the file info, or the error.
+std::string Outcome(const std::function<TensorFileInfo(Tensor*)>& read) {
+  Tensor t;
+  try {
+    const TensorFileInfo info = read(&t);
+    std::string out = std::string(TensorFileFormatName(info.format)) + " '" + info.stored_name + "' " +
+                      std::to_string(static_cast<int>(info.proto_format)) + " " + t.DebugString() + " ";
+    if (t.IsType<std::string>()) {
+      for (const auto& v : ToVector<std::string>(t)) out += v + ",";
+    } else {
+      out.append(static_cast<const char*>(t.raw_data()), static_cast<size_t>(t.nbytes()));
+    }
+    return out;
+  } catch (const EnforceNotMet& e) {
+    return std::string("error: ") + e.msg();
+  }
+}
+
+std::string Field(int number, int wire, const std::string& value) {
+  std::string out;
+  auto varint = [&](uint64_t v) {
+    while (v >= 0x80) {
+      out.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+  };
+  varint(static_cast<uint64_t>(number) << 3 | static_cast<uint64_t>(wire));
+  if (wire == 2) {
+    varint(value.size());
+    out += value;
+  } else if (wire == 0) {
+    varint(std::stoull(value));
+  }
+  return out;
+}
+
+// Large binary proto files are read with their values left in the file (ReadTensorFile): every file,
+// read that way, gives what the whole-content reader (TensorFromString) gives, tensor or error.
+TEST_F(FileTest, LargeProtoFilesReadInPlaceAsTheWholeContentReaderReadsThem) {
+  constexpr int kN = 300000;  // 1.2 MB of float32: over the in-place reader's threshold
+  std::string floats(4 * kN, '\0');
+  for (int i = 0; i < kN; ++i) {
+    const float v = static_cast<float>(i % 1000) * 0.5f - 3.f;
+    std::memcpy(&floats[4 * static_cast<size_t>(i)], &v, 4);
+  }
+  std::string bytes(4 * kN, '\0');
+  for (int i = 0; i < 4 * kN; ++i) bytes[i] = static_cast<char>(i * 7);
+  const std::string byte_dims = Field(1, 0, std::to_string(4 * kN));
+  const std::string dims = Field(1, 0, std::to_string(kN));
+  const std::string dims_packed = Field(1, 2, std::string("\xe0\xa7\x12", 3));  // packed [300000]
+  auto type = [](int t) { return Field(2, 0, std::to_string(t)); };
+  auto blob = [](const std::string& tensor, const std::string& blob_type = "Tensor") {
+    return Field(1, 2, "b") + Field(2, 2, blob_type) + Field(3, 2, tensor);
+  };
+  const std::string raw = dims + type(1) + Field(13, 2, floats) + Field(7, 2, "t");
+  std::vector<int32_t> ints(kN);
+  std::vector<int64_t> longs(kN);
+  for (int i = 0; i < kN; ++i) {
+    ints[i] = static_cast<int32_t>(static_cast<uint32_t>(i) * 2654435761u);  // negatives: 10-byte varints
+    longs[i] = static_cast<int64_t>(i) * -987654321987LL;
+  }
+  // int32_data of 4 * kN values given as packed varints (1.2 MB and more), for other dtypes.
+  std::vector<int64_t> small(4 * kN), bytes_as_ints(4 * kN);
+  for (int i = 0; i < 4 * kN; ++i) {
+    small[i] = i % 7 - 3;
+    bytes_as_ints[i] = i % 256;
+  }
+  small[4 * kN - 5] = 200;  // out of int8's range, in int16's
+  auto packed = [](const std::vector<int64_t>& values) {
+    std::string out;
+    for (int64_t v : values) {
+      uint64_t u = static_cast<uint64_t>(v);
+      while (u >= 0x80) {
+        out.push_back(static_cast<char>(u | 0x80));
+        u >>= 7;
+      }
+      out.push_back(static_cast<char>(u));
+    }
+    return out;
+  };
+  const std::string many_dims = Field(1, 0, std::to_string(4 * kN));
+  auto varint_tensor = [&](int data_type, const std::vector<int64_t>& values) {
+    return many_dims + type(data_type) + Field(4, 2, packed(values));
+  };
+  // Varints wider than 32 bits (an int32 field keeps the low 32), 4 * kN of them.
+  std::vector<int64_t> wide(4 * kN);
+  for (int i = 0; i < 4 * kN; ++i) wide[i] = (int64_t{i} << 33) + i * 3;
+  const std::string wide_varints = packed(wide);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"raw_float", raw},
+      {"float_data", TensorToFileContent(MakeTensor<float>({kN}, std::vector<float>(kN, 2.5f)), TensorFileFormat::kTensorProto, "f")},
+      {"double_data", TensorToFileContent(MakeTensor<double>({kN / 2}, std::vector<double>(kN / 2, -1.25)), TensorFileFormat::kTensorProto, "")},
+      {"blob_float_data", TensorToFileContent(MakeTensor<float>({3, kN / 3}, std::vector<float>(kN, 1.f)), TensorFileFormat::kBlobProto, "x")},
+      {"blob_raw", blob(raw)},
+      {"name_after_raw", dims + Field(13, 2, floats) + type(1) + Field(7, 2, "late")},
+      {"byte_data", byte_dims + type(3) + Field(5, 2, bytes)},
+      {"uint8_byte_data", byte_dims + type(6) + Field(5, 2, bytes)},
+      {"uint8_raw", byte_dims + type(6) + Field(13, 2, bytes)},
+      {"bool_raw_normalised", byte_dims + type(5) + Field(13, 2, bytes)},
+      {"int8_byte_data_refused", byte_dims + type(7) + Field(5, 2, bytes)},
+      {"packed_dims", dims_packed + Field(3, 2, floats)},
+      {"raw_size_mismatch", dims + type(1) + Field(13, 2, floats.substr(4))},
+      {"raw_and_float_data", dims + type(1) + Field(3, 2, floats.substr(0, 8)) + Field(13, 2, floats)},
+      {"raw_twice_last_wins", Field(1, 0, std::to_string(kN - 1)) + type(1) + Field(13, 2, floats) + Field(13, 2, floats.substr(4))},
+      {"float_data_split", dims + type(1) + Field(3, 2, floats.substr(0, 4 * 1000)) + Field(3, 2, floats.substr(4 * 1000))},
+      {"unknown_field", raw + Field(99, 0, "1")},
+      {"unknown_data_type", dims + type(99) + Field(13, 2, floats)},
+      {"string_raw", dims + type(4) + Field(13, 2, floats)},
+      {"blob_other_type", blob(raw, "Foo")},
+      {"blob_two_tensors", blob(raw) + Field(3, 2, Field(7, 2, "n"))},
+      {"segment_whole", dims + type(1) + Field(11, 2, Field(1, 0, "0") + Field(2, 0, std::to_string(kN))) + Field(13, 2, floats)},
+      {"segment_part", dims + type(1) + Field(11, 2, Field(1, 0, "0") + Field(2, 0, "5")) + Field(13, 2, floats)},
+      {"float_data_odd_length", dims + type(1) + Field(3, 2, floats.substr(1))},
+      {"truncated", raw.substr(0, raw.size() - 10)},
+      {"protos", Field(1, 2, raw)},
+      {"text_looking", std::string("dims: 2 ") + std::string(2 << 20, ' ')},
+      // Packed varints: int32_data for int32, int16, int8, uint16, uint8, bool, float16; int64_data.
+      {"int32_data", TensorToFileContent(MakeTensor<int32_t>({kN}, ints), TensorFileFormat::kTensorProto, "i")},
+      {"blob_int64_data", TensorToFileContent(MakeTensor<int64_t>({kN}, longs), TensorFileFormat::kBlobProto, "l")},
+      {"int16_data", varint_tensor(9, small)},
+      {"int8_data_out_of_range", varint_tensor(7, small)},
+      {"uint8_data", varint_tensor(6, bytes_as_ints)},
+      {"uint16_data_negative", varint_tensor(8, small)},
+      {"bool_data", varint_tensor(5, small)},
+      {"float16_data", varint_tensor(12, small)},
+      {"int32_data_wide_varint_truncated", many_dims + type(2) + Field(4, 2, wide_varints)},
+      {"int32_data_unterminated", many_dims + type(2) + Field(4, 2, wide_varints + "\x80")},
+      {"int32_data_eleven_bytes", many_dims + type(2) + Field(4, 2, std::string(10, '\xff') + "\x01" + wide_varints)},
+      {"int64_data_count_mismatch", Field(1, 0, "5") + type(10) + Field(10, 2, wide_varints)},
+  };
+  for (const auto& [name, content] : cases) {
+    SCOPED_TRACE(name);
+    Write(name, content);
+    const std::string path = dir_ + "/" + name;
+    const std::string in_place = Outcome([&](Tensor* t) { return ReadTensorFile(path, t); });
+    const std::string& bytes_of_file = content;
+    const std::string whole =
+        Outcome([&](Tensor* t) { return TensorFromString(bytes_of_file, t, "file '" + path + "'"); });
+    EXPECT_EQ(in_place.substr(0, 400), whole.substr(0, 400));
+    EXPECT_TRUE(in_place == whole);
+  }
+  // And with a tensor limit below the values: refused from the header, both ways, naming the numbers.
+  SetTensorLimits({GetTensorLimits().max_rank, 1 << 20});
+  const std::string path = dir_ + "/raw_float";
+  const std::string refused = Outcome([&](Tensor* t) { return ReadTensorFile(path, t); });
+  SetTensorLimits(TensorLimits{});
+  EXPECT_THAT(refused, HasSubstr("more than the limit of 1048576"));
+  EXPECT_THAT(refused, HasSubstr(path));
 }
 
 TEST_F(FileTest, TensorFileErrorsNameTheFile) {

@@ -189,13 +189,8 @@ TEST(ThreadSafety, MaskOperatorsInParallelWorkspacesWhileRegistriesAndLimitsChan
 
   for (int w = 0; w < workers; ++w) {
     threads.emplace_back([&, w] {
-      std::unique_ptr<kernels::ScopedCpuPath> path;
-      std::unique_ptr<kernels::ScopedParallelThreshold> threshold;
-      if (w < static_cast<int>(configs.size())) {
-        path = std::make_unique<kernels::ScopedCpuPath>(configs[w].path);
-        threshold = std::make_unique<kernels::ScopedParallelThreshold>(
-            configs[w].threaded ? 0 : std::numeric_limits<int64_t>::max());
-      }
+      std::unique_ptr<ScopedRunConfig> config;
+      if (w < static_cast<int>(configs.size())) config = std::make_unique<ScopedRunConfig>(configs[w]);
       Workspace ws;
       FeedInputs(&ws);
       NetDef own = net;
@@ -209,8 +204,7 @@ TEST(ThreadSafety, MaskOperatorsInParallelWorkspacesWhileRegistriesAndLimitsChan
           EXPECT_TRUE(got.at(name) == bytes) << "output " << name << " differs, worker " << w << ", iteration " << it;
         }
       }
-      threshold.reset();
-      path.reset();
+      config.reset();
       workers_left.fetch_sub(1);
     });
   }

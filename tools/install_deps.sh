@@ -19,6 +19,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev libomp-dev  # libFuzzer, the sanitizer runtimes and OpenMP for clang (tools/sanitize_and_fuzz.sh)
   libsimde-dev              # runs the AVX-512 kernel path in emulation in the tests, on any CPU
+  time                      # /usr/bin/time -v: peak resident memory in tools/benchmarks/peak_rss.sh
   libeigen3-dev             # EigenVectorMap and friends in the Caffe2 compatibility layer (caffe2/utils/eigen_utils.h)
   # The Python front end (python/) and its tests, for Debian's /usr/bin/python3.
   python3-dev pybind11-dev python3-numpy python3-protobuf python3-pytest python3-hypothesis

@@ -175,8 +175,12 @@ void NewFile::FinishSynced() {
 }
 
 void WriteNewFileSynced(const std::string& path, const std::string& content) {
+  WriteNewFileSynced(path, [&](const ByteSink& sink) { sink(content.data(), content.size()); });
+}
+
+void WriteNewFileSynced(const std::string& path, const ContentWriter& write) {
   NewFile file(path);
-  file.Write(content);
+  write([&](const char* data, size_t size) { file.Write(data, size); });
   file.FinishSynced();
 }
 
@@ -196,8 +200,12 @@ void RenameFile(const std::string& from, const std::string& to) {
 }
 
 void WriteFileAtomically(const std::string& path, const std::string& content) {
+  WriteFileAtomically(path, [&](const ByteSink& sink) { sink(content.data(), content.size()); });
+}
+
+void WriteFileAtomically(const std::string& path, const ContentWriter& write) {
   const std::string temp = TemporaryPathFor(path);
-  WriteNewFileSynced(temp, content);
+  WriteNewFileSynced(temp, write);
   try {
     RenameFile(temp, path);
   } catch (...) {

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -42,6 +43,12 @@ std::string FileNameOf(const std::string& path);
 std::string TemporaryPathFor(const std::string& path);
 
 // ---- Writing ------------------------------------------------------------------------------------
+// Where a writer puts its bytes, piece by piece (a file, a string): large outputs are written straight
+// from the tensor's buffer instead of being serialized into memory first.
+using ByteSink = std::function<void(const char* data, size_t size)>;
+// What fills a file: called once with the file's sink.
+using ContentWriter = std::function<void(const ByteSink& sink)>;
+
 // A file being written: created (it must not exist) by the constructor, removed by the destructor
 // unless FinishSynced() succeeded. Every failure is an error naming the file and the reason.
 class NewFile {
@@ -69,6 +76,7 @@ class NewFile {
 
 // Creates `path` (which must not exist), writes `content` and fsyncs it. On failure nothing is left.
 void WriteNewFileSynced(const std::string& path, const std::string& content);
+void WriteNewFileSynced(const std::string& path, const ContentWriter& write);
 // fsync of a folder, so that renames, links and removals in it are durable. An error naming it.
 void SyncDirectory(const std::string& dir);
 // rename(from, to), then fsync of to's folder.
@@ -76,6 +84,7 @@ void RenameFile(const std::string& from, const std::string& to);
 // Writes a temporary file next to `path`, fsyncs it and renames it over `path`: readers see the old
 // file or the complete new one, never a partial one. On failure the temporary file is removed.
 void WriteFileAtomically(const std::string& path, const std::string& content);
+void WriteFileAtomically(const std::string& path, const ContentWriter& write);
 
 // ---- Test seam ----------------------------------------------------------------------------------
 // Every system call by which the functions above (and the runner's output commit) change files goes

@@ -341,45 +341,32 @@ void TensorFromNpyFile(const io_internal::InputFile& file, Tensor* tensor) {
                      tensor, "file '" + file.path() + "': ");
 }
 
-std::string TensorToNpy(const Tensor& tensor) {
+void WriteNpy(const Tensor& tensor, const ByteSink& sink) {
   CAFFE_ENFORCE(tensor.dtype().defined(), "tensor ", tensor.DebugString(),
                 " has no dtype (it was never written), so it cannot be saved as .npy");
   const int64_t n = tensor.numel();
   std::string descr;
-  std::string body;
-  if (tensor.IsType<std::string>()) {
+  // Strings: '<U' (NumPy str) when every string is valid UTF-8 without NUL, otherwise '|S' (bytes);
+  // the widths come from a first pass, and each element is encoded on its own as it is written.
+  bool unicode = true;
+  size_t max_chars = 1, max_bytes = 1;
+  const bool is_string = tensor.IsType<std::string>();
+  if (is_string) {
     const std::string* strings = tensor.data<std::string>();
-    // '<U' (NumPy str) when every string is valid UTF-8 without NUL; otherwise '|S' (bytes).
-    bool unicode = true;
-    size_t max_chars = 1, max_bytes = 1;
-    std::vector<std::vector<uint32_t>> decoded(static_cast<size_t>(n));
+    std::vector<uint32_t> decoded;
     for (int64_t i = 0; i < n; ++i) {
       max_bytes = std::max(max_bytes, strings[i].size());
       if (unicode) {
-        unicode = DecodeUtf8(strings[i], &decoded[i]);
-        for (uint32_t cp : decoded[i]) unicode = unicode && cp != 0;
-        max_chars = std::max(max_chars, decoded[i].size());
+        unicode = DecodeUtf8(strings[i], &decoded);
+        for (uint32_t cp : decoded) unicode = unicode && cp != 0;
+        max_chars = std::max(max_chars, decoded.size());
       }
     }
-    if (unicode) {
-      descr = "<U" + std::to_string(max_chars);
-      body.assign(static_cast<size_t>(n) * max_chars * 4, '\0');
-      for (int64_t i = 0; i < n; ++i) {
-        char* item = body.data() + static_cast<size_t>(i) * max_chars * 4;
-        for (size_t k = 0; k < decoded[i].size(); ++k) std::memcpy(item + 4 * k, &decoded[i][k], 4);
-      }
-    } else {
-      descr = "|S" + std::to_string(max_bytes);
-      body.assign(static_cast<size_t>(n) * max_bytes, '\0');
-      for (int64_t i = 0; i < n; ++i) {
-        std::memcpy(body.data() + static_cast<size_t>(i) * max_bytes, strings[i].data(), strings[i].size());
-      }
-    }
+    descr = unicode ? "<U" + std::to_string(max_chars) : "|S" + std::to_string(max_bytes);
   } else {
     const char* d = NpyDescrFor(tensor.dtype());
     CAFFE_ENFORCE(d != nullptr, "dtype ", tensor.dtype().name(), " has no .npy equivalent");
     descr = d;
-    body.assign(static_cast<const char*>(tensor.raw_data()), static_cast<size_t>(tensor.nbytes()));
   }
   std::string shape = "(";
   for (size_t i = 0; i < tensor.sizes().size(); ++i) {
@@ -399,18 +386,49 @@ std::string TensorToNpy(const Tensor& tensor) {
   }
   header.append((64 - total % 64) % 64, ' ');
   header.push_back('\n');
-  std::string out(kNpyMagic, kNpyMagicLength);
-  out.push_back(static_cast<char>(v2 ? 2 : 1));
-  out.push_back('\0');
+  std::string head(kNpyMagic, kNpyMagicLength);
+  head.push_back(static_cast<char>(v2 ? 2 : 1));
+  head.push_back('\0');
   const uint32_t len = static_cast<uint32_t>(header.size());
-  out.push_back(static_cast<char>(len & 0xFF));
-  out.push_back(static_cast<char>((len >> 8) & 0xFF));
+  head.push_back(static_cast<char>(len & 0xFF));
+  head.push_back(static_cast<char>((len >> 8) & 0xFF));
   if (v2) {
-    out.push_back(static_cast<char>((len >> 16) & 0xFF));
-    out.push_back(static_cast<char>((len >> 24) & 0xFF));
+    head.push_back(static_cast<char>((len >> 16) & 0xFF));
+    head.push_back(static_cast<char>((len >> 24) & 0xFF));
   }
-  out += header;
-  out += body;
+  head += header;
+  sink(head.data(), head.size());
+  if (!is_string) {
+    // The tensor's own buffer, as it is: no copy.
+    if (tensor.nbytes() > 0) sink(static_cast<const char*>(tensor.raw_data()), static_cast<size_t>(tensor.nbytes()));
+    return;
+  }
+  const std::string* strings = tensor.data<std::string>();
+  const size_t item_bytes = unicode ? max_chars * 4 : max_bytes;
+  // Elements gathered into chunks of about 1 MiB, so a million short strings are not a million writes.
+  const size_t per_chunk = std::max<size_t>(1, (size_t{1} << 20) / item_bytes);
+  std::string chunk;
+  std::vector<uint32_t> decoded;
+  for (int64_t i = 0; i < n;) {
+    const int64_t end = std::min<int64_t>(n, i + static_cast<int64_t>(per_chunk));
+    chunk.assign(static_cast<size_t>(end - i) * item_bytes, '\0');
+    for (int64_t k = i; k < end; ++k) {
+      char* item = chunk.data() + static_cast<size_t>(k - i) * item_bytes;
+      if (unicode) {
+        DecodeUtf8(strings[k], &decoded);
+        for (size_t c = 0; c < decoded.size(); ++c) std::memcpy(item + 4 * c, &decoded[c], 4);
+      } else {
+        std::memcpy(item, strings[k].data(), strings[k].size());
+      }
+    }
+    sink(chunk.data(), chunk.size());
+    i = end;
+  }
+}
+
+std::string TensorToNpy(const Tensor& tensor) {
+  std::string out;
+  WriteNpy(tensor, [&](const char* data, size_t size) { out.append(data, size); });
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "caffe2_mask/core/tensor.h"
+#include "caffe2_mask/io/file_io.h"
 
 namespace caffe2 {
 
@@ -12,6 +13,9 @@ bool IsNpy(const std::string& content);
 // A .npy file (format 1.0, little-endian, C order). Strings are written as '<U<n>' when they are all
 // valid UTF-8 without NUL characters, otherwise as '|S<n>'.
 std::string TensorToNpy(const Tensor& tensor);
+// The same bytes into `sink`: the header, then the tensor's buffer itself (strings in chunks of about
+// 1 MiB), so a writer holds no copy of the data.
+void WriteNpy(const Tensor& tensor, const ByteSink& sink);
 // Reads .npy formats 1.0, 2.0 and 3.0 with dtypes f2 f4 f8 i1 i2 i4 i8 u1 u2 b1, '<U<n>' and '|S<n>'
 // (trailing NULs dropped, as NumPy does). Fortran order, object arrays, big-endian data, other dtypes,
 // truncated data and bytes after the data are errors naming `source`.

@@ -106,8 +106,18 @@ ParseResult TryParseBinary(const std::string& content, google::protobuf::Message
   return result;
 }
 
-bool TopLevelFieldsKnown(const std::string& content, const google::protobuf::Descriptor* type) {
+bool FieldKnown(const google::protobuf::Descriptor* type, int number, int wire_type) {
   using google::protobuf::internal::WireFormat;
+  using google::protobuf::internal::WireFormatLite;
+  const auto* field = type->FindFieldByNumber(number);
+  if (field == nullptr) return false;
+  // Repeated numbers may come packed or not, whatever the schema says.
+  const bool packable = field->is_repeated() && field->is_packable();
+  return wire_type == WireFormat::WireTypeForFieldType(field->type()) ||
+         (packable && wire_type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+}
+
+bool TopLevelFieldsKnown(const std::string& content, const google::protobuf::Descriptor* type) {
   using google::protobuf::internal::WireFormatLite;
   if (content.size() > static_cast<size_t>(INT_MAX)) return false;
   google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(content.data()),
@@ -115,15 +125,7 @@ bool TopLevelFieldsKnown(const std::string& content, const google::protobuf::Des
   for (;;) {
     const uint32_t tag = stream.ReadTag();
     if (tag == 0) return stream.ConsumedEntireMessage();
-    const auto* field = type->FindFieldByNumber(WireFormatLite::GetTagFieldNumber(tag));
-    if (field == nullptr) return false;
-    const auto wire = WireFormatLite::GetTagWireType(tag);
-    // Repeated numbers may come packed or not, whatever the schema says.
-    const bool packable = field->is_repeated() && field->is_packable();
-    if (wire != WireFormat::WireTypeForFieldType(field->type()) &&
-        !(packable && wire == WireFormatLite::WIRETYPE_LENGTH_DELIMITED)) {
-      return false;
-    }
+    if (!FieldKnown(type, WireFormatLite::GetTagFieldNumber(tag), WireFormatLite::GetTagWireType(tag))) return false;
     if (!WireFormatLite::SkipField(&stream, tag)) return false;
   }
 }

@@ -81,6 +81,7 @@ struct ThreadOverride {
 thread_local ThreadOverride<CpuPath> t_path;
 thread_local ThreadOverride<int64_t> t_parallel_threshold;
 thread_local ThreadOverride<int64_t> t_streaming_threshold;
+thread_local ThreadOverride<const PathKernels*> t_table;
 
 template <typename T>
 void PushOverride(ThreadOverride<T>& slot, const void* guard, T value, T* previous, const void** outer) {
@@ -114,7 +115,9 @@ const PathKernels& Kernels(CpuPath path) {
   return detail::ScalarKernels();
 }
 
-const PathKernels& ActiveKernels() { return Kernels(ActivePath()); }
+const PathKernels& ActiveKernels() {
+  return t_table.innermost != nullptr ? *t_table.value : Kernels(ActivePath());
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Threading helpers
@@ -196,6 +199,13 @@ ScopedCpuPath::ScopedCpuPath(CpuPath path) {
 }
 
 ScopedCpuPath::~ScopedCpuPath() { PopOverride(t_path, this, previous_, outer_, "ScopedCpuPath"); }
+
+namespace detail {
+ScopedKernelTable::ScopedKernelTable(const PathKernels* table) {
+  PushOverride(t_table, this, table, &previous_, &outer_);
+}
+ScopedKernelTable::~ScopedKernelTable() { PopOverride(t_table, this, previous_, outer_, "ScopedKernelTable"); }
+}  // namespace detail
 
 int64_t ParallelThresholdBytes() {
   return t_parallel_threshold.innermost != nullptr ? t_parallel_threshold.value

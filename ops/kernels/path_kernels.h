@@ -53,6 +53,22 @@ const PathKernels& ScalarKernels();
 const PathKernels& Avx2Kernels();
 const PathKernels& Avx512Kernels();
 
+// Tests only: for its lifetime, the public entry points called from this thread run `table` instead of
+// the active path's (the emulated AVX-512 table, which only test executables contain, so that operator
+// tests run the AVX-512 logic on any CPU). Threaded calls hand it to their workers as they do the path.
+// The scoping rules of ScopedCpuPath apply.
+class ScopedKernelTable {
+ public:
+  explicit ScopedKernelTable(const PathKernels* table);
+  ~ScopedKernelTable();
+  ScopedKernelTable(const ScopedKernelTable&) = delete;
+  ScopedKernelTable& operator=(const ScopedKernelTable&) = delete;
+
+ private:
+  const PathKernels* previous_;
+  const void* outer_;
+};
+
 }  // namespace caffe2::kernels::detail
 
 #endif  // CAFFE2_MASK_OPS_KERNELS_PATH_KERNELS_H_

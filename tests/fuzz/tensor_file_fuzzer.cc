@@ -1,11 +1,17 @@
 // Fuzz target: arbitrary bytes -> every tensor reader serialization.h has (content detection,
 // TensorProto, BlobProto, .npy), then every element of the result is read (so a tensor that claims more
 // than it holds shows up under ASan), and a tensor that was read is written back in each format and read
-// again, which must give the same dtype, shape and elements.
+// again, which must give the same dtype, shape and elements. The same bytes as a file, read with every
+// values field in place (ReadTensorFile with threshold 0), must give what the whole-content reader gives.
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <functional>
 #include <string>
+
+#include <unistd.h>
 
 #include "caffe2_mask/caffe2_mask.h"
 #include "tests/fuzz/fuzz_common.h"
@@ -80,11 +86,53 @@ void RoundTrip(const Tensor& t) {
   }
 }
 
+// What a reader made of the input: the tensor's dtype, shape and bytes, or the error's message.
+std::string Outcome(const std::function<void(Tensor*)>& read) {
+  Tensor t;
+  try {
+    read(&t);
+  } catch (const caffe2::EnforceNotMet& e) {
+    return std::string("error: ") + e.msg();
+  }
+  std::string out = t.DebugString() + ":";
+  if (t.IsType<std::string>()) {
+    for (int64_t i = 0; i < t.numel(); ++i) out += t.data<std::string>()[i] + ",";
+  } else if (t.numel() > 0) {
+    out.append(static_cast<const char*>(t.raw_data()), static_cast<size_t>(t.nbytes()));
+  }
+  return out;
+}
+
+// The file reader with every values field read in place (threshold 0) must agree with the
+// whole-content reader on the same bytes: same tensor or same error.
+void CompareInPlaceReader(const std::string& content) {
+  // One file per process, removed at exit.
+  struct TempFile {
+    std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/tensor_file_fuzzer." +
+                       std::to_string(::getpid()) + ".bin";
+    ~TempFile() { std::remove(path.c_str()); }
+  };
+  static const TempFile temp;
+  const std::string& path = temp.path;
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    if (!out) Fail("cannot write the fuzzer's temporary file", path);
+  }
+  const std::string whole = Outcome([&](Tensor* t) { caffe2::TensorFromString(content, t, "file '" + path + "'"); });
+  const std::string in_place = Outcome([&](Tensor* t) { caffe2::ReadTensorFile(path, t, 0); });
+  if (whole != in_place) {
+    Fail("the in-place file reader and the whole-content reader disagree",
+         whole.substr(0, 300) + "\n  vs\n" + in_place.substr(0, 300));
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   caffe2::fuzz::LowerLimits();
   const std::string content(reinterpret_cast<const char*>(data), size);
+  CompareInPlaceReader(content);
 
   // The runner's path: format detected from the content.
   try {

@@ -1,10 +1,12 @@
 // Every code path (scalar, AVX2, AVX-512, each serial and threaded, and the emulated AVX-512 path)
 // against the scalar reference, on seeded random inputs that hit every tail length 0..130, block
 // boundaries, misaligned pointers, the row sizes with special code, and every density. Output buffers
-// carry canary bytes on both sides; input buffers end exactly at their last byte (for ASan).
+// carry canary bytes on both sides; input buffers touch a PROT_NONE page at their end (or, one in four,
+// at their start), so an over-read faults in Release builds too (tests/util/guarded_memory.h).
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <stdexcept>
@@ -42,14 +44,14 @@ TEST_P(KernelPathTest, CountTrueMatchesReference) {
   std::mt19937_64 rng(1);
   for (int64_t n = 0; n < 700; ++n) {
     for (double d : {0.0, 0.3, 1.0}) {
-      ExactBuffer mask(n, rng() % 64);
+      ExactBuffer mask(n, RandomEdge(rng));
       FillMask(mask.as_bool(), n, d, rng);
       ASSERT_EQ(impl().count(mask.as_bool(), n), reference::CountTrue(mask.as_bool(), n)) << "n=" << n;
     }
   }
   // Long enough for several flushes of the byte accumulators (255 * 32 bytes and more).
   for (int64_t n : {int64_t{100000}, int64_t{1} << 20}) {
-    ExactBuffer mask(n, 3);
+    ExactBuffer mask(n);
     FillMask(mask.as_bool(), n, 0.97, rng);
     EXPECT_EQ(impl().count(mask.as_bool(), n), reference::CountTrue(mask.as_bool(), n));
   }
@@ -57,8 +59,8 @@ TEST_P(KernelPathTest, CountTrueMatchesReference) {
 
 void CheckCompact(const Impl& impl, int64_t n, int64_t rb, double density, bool with_indices,
                   std::mt19937_64& rng) {
-  ExactBuffer data(n * rb, rng() % 64);
-  ExactBuffer mask(n, rng() % 64);
+  ExactBuffer data(n * rb, RandomEdge(rng));
+  ExactBuffer mask(n, RandomEdge(rng));
   FillRandomBytes(data.data(), n * rb, rng);
   FillMask(mask.as_bool(), n, density, rng);
   const int64_t count = reference::CountTrue(mask.as_bool(), n);
@@ -118,10 +120,10 @@ TEST_P(KernelPathTest, BooleanMaskCompactStreamedLargeRows) {
 }
 
 void CheckExpand(const Impl& impl, int64_t n, int64_t rb, double density, std::mt19937_64& rng) {
-  ExactBuffer mask(n, rng() % 64);
+  ExactBuffer mask(n, RandomEdge(rng));
   FillMask(mask.as_bool(), n, density, rng);
   const int64_t count = reference::CountTrue(mask.as_bool(), n);
-  ExactBuffer packed(count * rb, rng() % 64);
+  ExactBuffer packed(count * rb, RandomEdge(rng));
   FillRandomBytes(packed.data(), count * rb, rng);
 
   std::vector<uint8_t> want(n * rb + 1);
@@ -171,14 +173,14 @@ UnmaskCase MakeUnmaskCase(int64_t pairs, int64_t n, int64_t rb, double overlap, 
     for (int64_t i = 0; i < pairs; ++i) m[i][hole] = false;
   }
   for (int64_t i = 0; i < pairs; ++i) {
-    c.masks.push_back(std::make_unique<ExactBuffer>(n, rng() % 64));
+    c.masks.push_back(std::make_unique<ExactBuffer>(n, RandomEdge(rng)));
     for (int64_t p = 0; p < n; ++p) c.masks.back()->as_bool()[p] = m[i][p];
     c.mask_ptrs.push_back(c.masks.back()->as_bool());
   }
   c.counts.assign(pairs, 0);
   reference::BooleanUnmaskCheck(c.mask_ptrs.data(), pairs, n, c.counts.data());
   for (int64_t i = 0; i < pairs; ++i) {
-    c.values.push_back(std::make_unique<ExactBuffer>(c.counts[i] * rb, rng() % 64));
+    c.values.push_back(std::make_unique<ExactBuffer>(c.counts[i] * rb, RandomEdge(rng)));
     FillRandomBytes(c.values.back()->data(), c.counts[i] * rb, rng);
     c.value_ptrs.push_back(c.values.back()->data());
   }
@@ -237,7 +239,7 @@ TEST_P(KernelPathTest, BooleanUnmaskTwoPairsEveryDensity) {
           if (hole > 0 && (n == 0 || (n > 130 && d != 0.5 && d != 1.0))) continue;
           SCOPED_TRACE(::testing::Message() << impl().name << " rb=" << rb << " d=" << d << " n=" << n
                                             << " hole=" << hole);
-          ExactBuffer m0(n, rng() % 64), m1(n, rng() % 64);
+          ExactBuffer m0(n, RandomEdge(rng)), m1(n, RandomEdge(rng));
           FillMask(m0.as_bool(), n, d, rng);
           for (int64_t p = 0; p < n; ++p) m1.as_bool()[p] = !m0.as_bool()[p] || extra(rng);
           if (hole > 0) {
@@ -247,7 +249,7 @@ TEST_P(KernelPathTest, BooleanUnmaskTwoPairsEveryDensity) {
           const bool* masks[2] = {m0.as_bool(), m1.as_bool()};
           int64_t counts[2] = {0, 0};
           reference::BooleanUnmaskCheck(masks, 2, n, counts);
-          ExactBuffer v0(counts[0] * rb, rng() % 64), v1(counts[1] * rb, rng() % 64);
+          ExactBuffer v0(counts[0] * rb, RandomEdge(rng)), v1(counts[1] * rb, RandomEdge(rng));
           FillRandomBytes(v0.data(), counts[0] * rb, rng);
           FillRandomBytes(v1.data(), counts[1] * rb, rng);
           const void* values[2] = {v0.data(), v1.data()};
@@ -317,7 +319,7 @@ TEST(KernelThreading, OddTeamSizesMatchReference) {
     ScopedOmpThreads team(threads);
     for (int64_t n : {1, 64, 65, 200, 777, 10000}) {
       for (int64_t rb : {1, 4, 8, 100}) {
-        ExactBuffer data(n * rb, 1), mask(n, 2);
+        ExactBuffer data(n * rb), mask(n);
         FillRandomBytes(data.data(), n * rb, rng);
         FillMask(mask.as_bool(), n, 0.4, rng);
         const int64_t count = reference::CountTrue(mask.as_bool(), n);
@@ -364,7 +366,7 @@ void CheckSegments(int64_t threshold) {
       l = static_cast<L>(kind == 0 ? 0 : kind == 1 ? rng() % 3000 : rng() % 40);
       total += l;
     }
-    ExactBuffer mask(total, rng() % 64);
+    ExactBuffer mask(total, RandomEdge(rng));
     FillMask(mask.as_bool(), total, 0.5, rng);
     std::vector<L> want(segments), got(segments, L{-1});
     reference::SegmentCountTrue<L>(lengths.data(), segments, mask.as_bool(), want.data());
@@ -390,7 +392,7 @@ TEST(SegmentCountTrue, SegmentsAcrossWordAndChunkBoundaries) {
   int64_t total = 0;
   for (int64_t l : lengths) total += l;
   for (double density : {0.5, 1.0, 0.0, -1.0}) {
-    ExactBuffer mask(total, 3);
+    ExactBuffer mask(total);
     FillMask(mask.as_bool(), total, density, rng);
     std::vector<int64_t> want(lengths.size());
     reference::SegmentCountTrue<int64_t>(lengths.data(), static_cast<int64_t>(lengths.size()), mask.as_bool(),
@@ -547,6 +549,22 @@ TEST(CpuDispatch, StreamingThresholdRoundTrips) {
     EXPECT_EQ(StreamingThresholdBytes(), 777);
   }
   EXPECT_EQ(StreamingThresholdBytes(), before);
+}
+
+// The guard pages work in this build: one byte past either guarded edge is a fault, not a quiet read.
+TEST(PageGuardedMemoryDeathTest, ReadingOneByteOutsideFaults) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  for (int64_t size : {1, 4095, 4096, 4097}) {
+    ExactBuffer end(size, Edge::kEnd);
+    ExactBuffer start(size, Edge::kStart);
+    std::memset(end.data(), 1, static_cast<size_t>(size));
+    std::memset(start.data(), 1, static_cast<size_t>(size));
+    volatile const uint8_t* past_end = end.data() + size;
+    volatile const uint8_t* before_start = start.data() - 1;
+    EXPECT_EQ(end.data()[size - 1] + start.data()[0], 2);  // the edges themselves are readable
+    EXPECT_DEATH({ std::printf("%d\n", *past_end); }, "") << "size " << size;
+    EXPECT_DEATH({ std::printf("%d\n", *before_start); }, "") << "size " << size;
+  }
 }
 
 }  // namespace

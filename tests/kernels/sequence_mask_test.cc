@@ -24,7 +24,7 @@ struct Shape {
 void CheckMode(SequenceMode mode, const Shape& s, int64_t item, const std::vector<int32_t>& arg, int64_t radius,
                int64_t block, std::mt19937_64& rng) {
   const int64_t bytes = s.B * s.N * s.M * item;
-  ExactBuffer in(bytes, rng() % 64);
+  ExactBuffer in(bytes, RandomEdge(rng));
   FillRandomBytes(in.data(), bytes, rng);
   uint8_t fill[8];
   FillRandomBytes(fill, 8, rng);

@@ -27,7 +27,7 @@ TEST(StreamCopy, EveryAlignmentAndLength) {
   std::mt19937_64 rng(21);
   for (int64_t dst_offset = 0; dst_offset < 64; ++dst_offset)
     for (int64_t bytes : Lengths()) {
-      ExactBuffer src(bytes, rng() % 64);
+      ExactBuffer src(bytes, RandomEdge(rng));
       FillRandomBytes(src.data(), bytes, rng);
       GuardedBuffer dst(bytes, dst_offset);
       detail::StreamCopy(dst.data(), src.data(), bytes);

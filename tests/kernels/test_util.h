@@ -1,4 +1,4 @@
-// Helpers shared by the kernel tests: guarded buffers, seeded masks, and the list of implementations
+// Helpers shared by the kernel tests: page-guarded buffers, seeded masks, and the list of implementations
 // (every code path, serial and threaded, plus the emulated AVX-512 path where it is built).
 #ifndef CAFFE2_MASK_TESTS_KERNELS_TEST_UTIL_H_
 #define CAFFE2_MASK_TESTS_KERNELS_TEST_UTIL_H_
@@ -16,6 +16,7 @@
 
 #include "ops/kernels/mask_kernels.h"
 #include "ops/kernels/path_kernels.h"
+#include "tests/util/guarded_memory.h"
 
 namespace caffe2::kernels::detail {
 #if defined(CAFFE2_MASK_HAVE_AVX512_EMULATION)
@@ -28,44 +29,52 @@ namespace caffe2::kernels::testing {
 constexpr uint8_t kCanary = 0xA5;
 constexpr int64_t kGuardBytes = 64;
 
-// An output buffer at a chosen misalignment with canary bytes before and after the `size` usable bytes.
+using Edge = caffe2::testing::PageGuardedMemory::Edge;
+
+// An output buffer at a chosen misalignment with canary bytes before and after the `size` usable bytes
+// (a write outside shows in GuardsIntact), the whole between two PROT_NONE pages (tests/util/
+// guarded_memory.h), the trailing canaries ending at one: a write further out faults.
 class GuardedBuffer {
  public:
   GuardedBuffer(int64_t size, int64_t offset)
-      : size_(size), offset_(offset), storage_(static_cast<size_t>(offset + size + kGuardBytes), kCanary) {}
+      : size_(size), offset_(offset), storage_(static_cast<size_t>(offset + size + kGuardBytes), Edge::kEnd) {
+    std::memset(storage_.data(), kCanary, storage_.size());
+  }
   uint8_t* data() { return storage_.data() + offset_; }
   int64_t size() const { return size_; }
   // True when no byte outside [offset, offset + size) changed.
   bool GuardsIntact() const {
     for (int64_t i = 0; i < offset_; ++i)
-      if (storage_[i] != kCanary) return false;
+      if (storage_.data()[i] != kCanary) return false;
     for (int64_t i = offset_ + size_; i < static_cast<int64_t>(storage_.size()); ++i)
-      if (storage_[i] != kCanary) return false;
+      if (storage_.data()[i] != kCanary) return false;
     return true;
   }
 
  private:
   int64_t size_;
   int64_t offset_;
-  std::vector<uint8_t> storage_;
+  caffe2::testing::PageGuardedMemory storage_;
 };
 
-// An input buffer that ends exactly at its last byte (so AddressSanitizer sees any over-read), starting
-// `offset` bytes into its allocation (misaligned).
+// An input buffer that touches a PROT_NONE page at one edge: its last byte is followed by the guard
+// page (Edge::kEnd), or its first byte follows the leading one (Edge::kStart), so a kernel that reads
+// one byte outside faults in every build, not only under AddressSanitizer. Where the edge puts the
+// start, the start's alignment follows from the size (kEnd) or is a page (kStart).
 class ExactBuffer {
  public:
-  ExactBuffer(int64_t size, int64_t offset)
-      : size_(size), storage_(new uint8_t[static_cast<size_t>(offset + size + (offset + size == 0))]),
-        ptr_(storage_.get() + offset) {}
-  uint8_t* data() { return ptr_; }
-  bool* as_bool() { return reinterpret_cast<bool*>(ptr_); }
-  int64_t size() const { return size_; }
+  explicit ExactBuffer(int64_t size, Edge edge = Edge::kEnd) : storage_(static_cast<size_t>(size), edge) {}
+  uint8_t* data() { return storage_.data(); }
+  bool* as_bool() { return reinterpret_cast<bool*>(storage_.data()); }
+  int64_t size() const { return static_cast<int64_t>(storage_.size()); }
 
  private:
-  int64_t size_;
-  std::unique_ptr<uint8_t[]> storage_;
-  uint8_t* ptr_;
+  caffe2::testing::PageGuardedMemory storage_;
 };
+
+// The edge a sweep guards for one buffer: mostly the end (vector tails over-read there), one in four
+// the start.
+inline Edge RandomEdge(std::mt19937_64& rng) { return rng() % 4 == 0 ? Edge::kStart : Edge::kEnd; }
 
 // Fills a mask with density d in [0, 1]; d < 0 makes long runs (lengths up to 300) of random value.
 inline void FillMask(bool* mask, int64_t n, double d, std::mt19937_64& rng) {

@@ -1,6 +1,7 @@
-// Peak memory of a run that writes several large outputs: each output is serialized and written on
-// its own, so the peak holds the tensors and one serialization, not one per output (docs/reliability.md,
-// "Memory", has the 1 GiB figures). Bounds are generous; no timing is measured.
+// Peak memory of a run that writes several large outputs: each output is written from its tensor's
+// buffer into its file, so the peak holds the tensors and nothing in proportion to them, the issue's
+// target of 1.2 x (input + outputs) + 64 MiB (docs/reliability.md, "Memory", has the 1 GiB figures). No
+// timing is measured.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,8 +64,9 @@ TEST(RunnerMemory, OutputsAreSerializedOneAtATime) {
                                        "--output", "*", "--output_folder", dir + "/out", "--output_format", format,
                                        "--iter", "0"});
     ASSERT_GT(peak, 0) << format << ": the run failed";
-    // Measured 1.69x; with every output serialized before the first is written it was 2.35x.
-    EXPECT_LT(peak, 2.0 * data_bytes) << format << ": peak RSS " << peak / (1 << 20) << " MiB for "
+    // Measured 1.02x (392 MiB for 384 MiB of tensors). With each output serialized into memory before
+    // it was written it was 1.69x; with every output serialized before the first was written, 2.35x.
+    EXPECT_LT(peak, 1.2 * data_bytes + 64.0 * (1 << 20)) << format << ": peak RSS " << peak / (1 << 20) << " MiB for "
                                       << data_bytes / (1 << 20) << " MiB of tensors";
     ASSERT_EQ(std::system(("rm -rf '" + dir + "/out'").c_str()), 0);
   }

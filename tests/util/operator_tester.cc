@@ -3,6 +3,12 @@
 #include <cstring>
 #include <limits>
 
+#if defined(CAFFE2_MASK_HAVE_AVX512_EMULATION)
+namespace caffe2::kernels::detail {
+const PathKernels& Avx512EmulatedKernels();  // ops/kernels/path_avx512_emulated.cc, built into this library
+}  // namespace caffe2::kernels::detail
+#endif
+
 namespace caffe2::testing {
 
 std::vector<RunConfig> AllRunConfigs() {
@@ -12,12 +18,30 @@ std::vector<RunConfig> AllRunConfigs() {
     configs.push_back({path, false});
     configs.push_back({path, true});
   }
+#if defined(CAFFE2_MASK_HAVE_AVX512_EMULATION)
+  configs.push_back({kernels::CpuPath::kScalar, false, true});
+  configs.push_back({kernels::CpuPath::kScalar, true, true});
+#endif
   return configs;
 }
 
 std::string RunConfigName(const RunConfig& config) {
-  return std::string(kernels::CpuPathName(config.path)) + (config.threaded ? ", threaded" : ", serial");
+  return std::string(config.emulated_avx512 ? "avx512_emulated" : kernels::CpuPathName(config.path)) +
+         (config.threaded ? ", threaded" : ", serial");
 }
+
+ScopedRunConfig::ScopedRunConfig(const RunConfig& config)
+    : path_(config.path), threshold_(config.threaded ? 0 : std::numeric_limits<int64_t>::max()) {
+  if (config.emulated_avx512) {
+#if defined(CAFFE2_MASK_HAVE_AVX512_EMULATION)
+    table_ = std::make_unique<kernels::detail::ScopedKernelTable>(&kernels::detail::Avx512EmulatedKernels());
+#else
+    ADD_FAILURE() << "the emulated AVX-512 path is not built into these tests";
+#endif
+  }
+}
+
+ScopedRunConfig::~ScopedRunConfig() = default;
 
 void OperatorTester::PrepareRun() {
   if (!inputs_saved_) {
@@ -48,8 +72,7 @@ void OperatorTester::PrepareRun() {
 void OperatorTester::ForEachConfig(const std::function<void()>& body) {
   for (const RunConfig& config : AllRunConfigs()) {
     SCOPED_TRACE("CPU path " + RunConfigName(config));
-    kernels::ScopedCpuPath path(config.path);
-    kernels::ScopedParallelThreshold threshold(config.threaded ? 0 : std::numeric_limits<int64_t>::max());
+    ScopedRunConfig scoped(config);
     PrepareRun();
     body();
   }

@@ -21,6 +21,7 @@
 
 #include "caffe2_mask/caffe2_mask.h"
 #include "ops/kernels/mask_kernels.h"
+#include "ops/kernels/path_kernels.h"
 
 namespace caffe2::testing {
 
@@ -42,12 +43,29 @@ std::vector<T> ToVector(const Tensor& tensor) {
   return std::vector<T>(data, data + tensor.numel());
 }
 
-// The configurations Run() and ExpectError() go through, and the name of one for messages.
+// The configurations Run() and ExpectError() go through, and the name of one for messages: every CPU
+// path this machine supports, and the AVX-512 path emulated with SIMDe (where the tests are built with
+// it: CAFFE2_MASK_HAVE_AVX512_EMULATION), so that the AVX-512 logic is tested on any CPU; each serial
+// and threaded.
 struct RunConfig {
   kernels::CpuPath path;
   bool threaded;
+  bool emulated_avx512 = false;  // the kernels run the emulated AVX-512 table (path is then kScalar)
 };
 std::vector<RunConfig> AllRunConfigs();
+// Puts a configuration in force on the calling thread for its lifetime.
+class ScopedRunConfig {
+ public:
+  explicit ScopedRunConfig(const RunConfig& config);
+  ~ScopedRunConfig();
+  ScopedRunConfig(const ScopedRunConfig&) = delete;
+  ScopedRunConfig& operator=(const ScopedRunConfig&) = delete;
+
+ private:
+  kernels::ScopedCpuPath path_;
+  kernels::ScopedParallelThreshold threshold_;
+  std::unique_ptr<kernels::detail::ScopedKernelTable> table_;
+};
 std::string RunConfigName(const RunConfig& config);
 
 // Fills a tensor of `dims` and dtype T with the poison pattern (T a plain type).

@@ -212,6 +212,10 @@ void OutputCommit::CreateFolder(const std::string& folder) {
 }
 
 void OutputCommit::Stage(const std::string& path, const std::string& content) {
+  Stage(path, [&](const ByteSink& sink) { sink(content.data(), content.size()); });
+}
+
+void OutputCommit::Stage(const std::string& path, const ContentWriter& write) {
   CAFFE_ENFORCE(state_ == State::kStaging, "the output files are already committed");
   for (const auto& file : files_) {
     CAFFE_ENFORCE(file.path != path, "two outputs would be written to '", path, "'");
@@ -229,7 +233,7 @@ void OutputCommit::Stage(const std::string& path, const std::string& content) {
     files_.push_back(staged);
   }
   // Written without the lock: a signal meanwhile removes the file and ends the process.
-  file->Write(content);
+  write([&](const char* data, size_t size) { file->Write(data, size); });
   file->FinishSynced();
   files_.back().new_inode = file->inode();
 }

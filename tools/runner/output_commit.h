@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "caffe2_mask/io/file_io.h"
+
 namespace caffe2::runner {
 
 class OutputCommit {
@@ -35,6 +37,9 @@ class OutputCommit {
   // Writes `content` to a fresh temporary file next to `path` and fsyncs it. The first file staged
   // in a folder cleans the folder's stale working files first.
   void Stage(const std::string& path, const std::string& content);
+  // The same with the content written by `write` into the temporary file as it is made (nothing of it
+  // held in memory); a `write` that throws leaves no temporary file.
+  void Stage(const std::string& path, const ContentWriter& write);
   // Puts every staged file in place, or rolls back and throws; see the protocol above.
   void Commit();
 

@@ -171,8 +171,8 @@ std::vector<std::pair<std::string, const Tensor*>> FetchOutputs(const RunPlan& p
   return outputs;
 }
 
-// Output files (and --write_net) through one commit: each output is serialized and written on its
-// own, so memory holds one serialization at a time; or, without --output_folder, summaries on stdout.
+// Output files (and --write_net) through one commit: each output is written from its tensor's buffer
+// into its temporary file (no serialized copy in memory); or, without --output_folder, summaries on stdout.
 void Write(const RunPlan& plan, const NetDef& net, const Workspace& ws) {
   const auto outputs = FetchOutputs(plan, ws);
   if (plan.output_folder.empty() && plan.write_net.empty()) {
@@ -189,7 +189,11 @@ void Write(const RunPlan& plan, const NetDef& net, const Workspace& ws) {
       CAFFE_ENFORCE(fresh, "--output: blobs '", it->second, "' and '", name, "' would both be written to '", file,
                     "' in --output_folder");
       try {
-        commit.Stage(plan.output_folder + "/" + file, TensorToFileContent(*tensor, plan.output_format, name));
+        const Tensor& value = *tensor;
+        const std::string& blob_name = name;
+        commit.Stage(plan.output_folder + "/" + file, [&](const ByteSink& sink) {
+          WriteTensorFileContent(value, plan.output_format, blob_name, sink);
+        });
       } catch (EnforceNotMet& e) {
         e.AppendMessage(MakeString("while writing output blob '", name, "'"));
         throw;
