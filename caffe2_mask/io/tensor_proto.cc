@@ -671,7 +671,7 @@ void PackedVarints(Out& out, uint32_t field, int64_t n, ValueOf value) {
 
 template <typename Out>
 void EncodeTensorProto(const Tensor& tensor, const std::string& name, Out& out) {
-  const int data_type = TypeMetaToDataType(tensor.dtype());
+  const int data_type = DataTypeOf(tensor.dtype());
   for (int64_t d : tensor.sizes()) {
     Tag(out, 1, kVarint);
     out.Varint(static_cast<uint64_t>(d));

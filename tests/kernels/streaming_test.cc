@@ -48,7 +48,7 @@ TEST(CopyBytes, EverySplitStoreKindAlignmentAndLength) {
       ScopedStreamingThreshold streamed(0);
       for (int64_t dst_offset : {0, 1, 17, 63})
         for (int64_t bytes : Lengths()) {
-          ExactBuffer src(bytes, rng() % 64);
+          ExactBuffer src(bytes, RandomEdge(rng));
           FillRandomBytes(src.data(), bytes, rng);
           GuardedBuffer dst(bytes, dst_offset);
           CopyBytes(dst.data(), src.data(), bytes, written_before);
