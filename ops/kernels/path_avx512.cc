@@ -66,24 +66,19 @@ inline __m512i EmuMaskExpand(__m512i src, uint32_t k, __m512i a) {
   memcpy(&v, s, 64);
   return v;
 }
-inline __m512i WidenU16(__m256i narrow) {
-  uint16_t in[16];
-  uint32_t lanes[16];
-  memcpy(in, &narrow, 32);
-  for (int j = 0; j < 16; ++j) lanes[j] = in[j];
-  __m512i v;
-  memcpy(&v, lanes, 64);
-  return v;
-}
-inline __m256i Narrow32To16(__m512i v) {
-  uint32_t lanes[16];
-  uint16_t out[16];
-  memcpy(lanes, &v, 64);
-  for (int j = 0; j < 16; ++j) out[j] = static_cast<uint16_t>(lanes[j]);
-  __m256i r;
-  memcpy(&r, out, 32);
+// 16 lanes of From converted to 16 lanes of To (vpmovzxwd / vpmovdw).
+template <typename From, typename To, typename In, typename Out>
+inline Out EmuConvert16(In v) {
+  From in[16];
+  To out[16];
+  memcpy(in, &v, sizeof in);
+  for (int j = 0; j < 16; ++j) out[j] = static_cast<To>(in[j]);
+  Out r;
+  memcpy(&r, out, sizeof out);
   return r;
 }
+inline __m512i WidenU16(__m256i v) { return EmuConvert16<uint16_t, uint32_t, __m256i, __m512i>(v); }
+inline __m256i Narrow32To16(__m512i v) { return EmuConvert16<uint32_t, uint16_t, __m512i, __m256i>(v); }
 inline __m512i MaskzLoad32(uint32_t k, const void* p) { return EmuMaskzLoad<int32_t>(k, p); }
 inline __m512i MaskzLoad64(uint32_t k, const void* p) { return EmuMaskzLoad<int64_t>(k, p); }
 inline void MaskStore32(void* p, uint32_t k, __m512i v) { EmuMaskStore<int32_t>(p, k, v); }
