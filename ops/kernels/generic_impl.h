@@ -130,11 +130,32 @@ int64_t CompactRuns(const char* data, const bool* mask, int64_t n, int64_t rb, c
   return CompactRuns<kIdx>(data, mask, n, rb, out, idx, base, CopyRun);
 }
 
+// Rows of 64..255 bytes at low density: the kept rows one at a time from the set bits of each mask
+// word, each with one or two W-byte moves. Run detection (CompactRuns) pays two searches and their
+// mispredicted branches per run, and at low density a run is usually one row: rows of 64 B at d0.1 cost
+// 15 ns a kept row that way even with the input in L2 (docs/performance.md); here a row costs a tzcnt
+// and its moves, and the loads of successive rows are independent, so their misses overlap.
+template <int W, bool kExact, bool kIdx>
+int64_t CompactSparse(const char* data, const bool* mask, int64_t n, int64_t rb, char* out, int64_t* idx,
+                      int64_t base) {
+  int64_t k = 0;
+  for (int64_t i = 0; i < n; i += 64) {
+    for (uint64_t bits = Bits(mask + i, Min64(64, n - i)); bits; bits &= bits - 1) {
+      const int64_t r = i + Ctz64(bits);
+      CopyRow<W, kExact>(out + k * rb, data + r * rb, rb);
+      if (kIdx) idx[k] = base + r;
+      ++k;
+    }
+  }
+  return k;
+}
+
 // Rows of 64..255 bytes: per counted block, the branch-free loop (every row stored to slot k with one
-// or two W-byte moves) where the block's density is middling, and run copies where it is low or high.
-// A random mask of density 0.5 gives runs of one or two rows, and run detection pays a branch
-// mispredict per run (64-byte rows at density 0.5 measured 0.64-0.75x memcpy that way); at low or high
-// density runs are long or rare, and skipping false rows pays. See docs/performance.md.
+// or two W-byte moves) where the block's density is middling, the kept rows one by one from the mask
+// bits where it is low, and run copies where it is high. A random mask of density 0.5 gives runs of one
+// or two rows, and run detection pays a branch mispredict per run (64-byte rows at density 0.5 measured
+// 0.64-0.75x memcpy that way); at low density the skipped rows are never read, at high density the
+// runs are long. See docs/performance.md.
 template <int W, bool kExact, bool kIdx>
 int64_t CompactMixed(const char* data, const bool* mask, int64_t n, int64_t rb, char* out, int64_t* idx,
                      int64_t base) {
@@ -146,7 +167,9 @@ int64_t CompactMixed(const char* data, const bool* mask, int64_t n, int64_t rb, 
     const char* d = data + b0 * rb;
     char* o = out + k * rb;
     int64_t* x = kIdx ? idx + k : nullptr;
-    if (4 * kept >= len && 4 * kept <= 3 * len) {
+    if (4 * kept < len) {
+      CompactSparse<W, kExact, kIdx>(d, mask + b0, len, rb, o, x, base + b0);
+    } else if (4 * kept <= 3 * len) {
       CompactSmall<W, kExact, kIdx>(d, mask + b0, len, rb, o, x, base + b0);
     } else {
       CompactRuns<kIdx>(d, mask + b0, len, rb, o, x, base + b0);
