@@ -5,6 +5,9 @@
 #include <optional>
 #include <vector>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include "caffe2_mask/base/enforce.h"
 #include "caffe2_mask/io/blob_serialization.h"
 #include "caffe2_mask/io/file_io.h"
@@ -294,8 +297,9 @@ void DecodeVarints(const io_internal::InputFile& file, int64_t begin, int64_t en
 const WireField* PayloadField(const std::vector<WireField>& fields, int64_t min_bytes) {
   const WireField* best = nullptr;
   for (const auto& f : fields) {
-    const bool data = f.number == 13 || f.number == 3 || f.number == 9 || f.number == 5 || f.number == 4 ||
-                      f.number == 10;
+    const bool data = f.number == TensorProto::kRawDataFieldNumber || f.number == TensorProto::kFloatDataFieldNumber ||
+                      f.number == TensorProto::kDoubleDataFieldNumber || f.number == TensorProto::kByteDataFieldNumber ||
+                      f.number == TensorProto::kInt32DataFieldNumber || f.number == TensorProto::kInt64DataFieldNumber;
     if (data && f.wire == 2 && (best == nullptr || f.end - f.value > best->end - best->value)) best = &f;
   }
   if (best == nullptr || best->end - best->value < min_bytes) return nullptr;
@@ -303,7 +307,10 @@ const WireField* PayloadField(const std::vector<WireField>& fields, int64_t min_
     if (&f != best && f.number == best->number) return nullptr;
   }
   const int64_t bytes = best->end - best->value;
-  if ((best->number == 3 && bytes % 4 != 0) || (best->number == 9 && bytes % 8 != 0)) return nullptr;
+  if ((best->number == TensorProto::kFloatDataFieldNumber && bytes % 4 != 0) ||
+      (best->number == TensorProto::kDoubleDataFieldNumber && bytes % 8 != 0)) {
+    return nullptr;
+  }
   return best;
 }
 
@@ -315,11 +322,9 @@ bool AllKnown(const std::vector<WireField>& fields, const google::protobuf::Desc
 }
 
 void AppendVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
+  uint8_t bytes[10];  // a 64-bit varint's most
+  const uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(v, bytes);
+  out->append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(end - bytes));
 }
 
 // Reads `file` the spliced way when it has that shape; false when the whole-file reader must decide.
@@ -335,9 +340,11 @@ bool ReadLargeProtoTensorFile(const io_internal::InputFile& file, Tensor* tensor
     io_internal::SplicedPayload payload;
     payload.field_number = f.number;
     payload.bytes = f.end - f.value;
-    payload.values = f.number == 3 ? payload.bytes / 4 : f.number == 9 ? payload.bytes / 8 : payload.bytes;
+    payload.values = f.number == TensorProto::kFloatDataFieldNumber    ? payload.bytes / 4
+                     : f.number == TensorProto::kDoubleDataFieldNumber ? payload.bytes / 8
+                                                                       : payload.bytes;
     payload.read = [&file, f](void* dst) { file.ReadAt(f.value, dst, static_cast<size_t>(f.end - f.value)); };
-    if (f.number == 4 || f.number == 10) {
+    if (f.number == TensorProto::kInt32DataFieldNumber || f.number == TensorProto::kInt64DataFieldNumber) {
       payload.varints = true;
       const std::optional<int64_t> count = CountVarints(file, f.value, f.end);
       if (!count) return std::nullopt;
@@ -360,7 +367,7 @@ bool ReadLargeProtoTensorFile(const io_internal::InputFile& file, Tensor* tensor
   // The candidates in TensorFromString's order: BlobProto, then TensorProto.
   std::vector<const WireField*> tensor_fields;
   for (const auto& f : top) {
-    if (f.number == 3) tensor_fields.push_back(&f);
+    if (f.number == BlobProto::kTensorFieldNumber) tensor_fields.push_back(&f);
   }
   if (AllKnown(top, BlobProto::descriptor()) && !tensor_fields.empty()) {
     if (tensor_fields.size() != 1) return false;  // several tensor fields merge: protobuf's business
@@ -371,13 +378,17 @@ bool ReadLargeProtoTensorFile(const io_internal::InputFile& file, Tensor* tensor
     if (scan == Scan::kOk) {
       const WireField* p = PayloadField(inner, min_bytes);
       if (p == nullptr) return false;
-      std::string rest = scanner.Bytes(t.value, p->start) + scanner.Bytes(p->end, t.end);
-      std::string skeleton = scanner.Bytes(0, t.start);
-      skeleton.push_back(static_cast<char>((3 << 3) | 2));
+      const std::string before_tensor = scanner.Bytes(0, t.start);
+      const std::string before_payload = scanner.Bytes(t.value, p->start);
+      if (!says_binary(before_tensor + before_payload)) return false;
+      const std::string rest = before_payload + scanner.Bytes(p->end, t.end);
+      std::string skeleton = before_tensor;
+      AppendVarint(&skeleton, google::protobuf::internal::WireFormatLite::MakeTag(
+                                  BlobProto::kTensorFieldNumber,
+                                  google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
       AppendVarint(&skeleton, rest.size());
       skeleton += rest;
       skeleton += scanner.Bytes(t.end, file.size());
-      if (!says_binary(scanner.Bytes(0, t.start) + scanner.Bytes(t.value, p->start))) return false;
       io_internal::CheckTensorHeaders(skeleton, TensorMessage::kBlobProto, where);
       BlobProto blob;
       const bool parsed = io_internal::TryParseBinary(skeleton, &blob).ok;

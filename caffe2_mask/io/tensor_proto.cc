@@ -46,13 +46,13 @@ const char* FieldName(DataField field) {
 // The field number of a data field, as in caffe2.proto.
 int FieldNumber(DataField field) {
   switch (field) {
-    case DataField::kFloat: return 3;
-    case DataField::kDouble: return 9;
-    case DataField::kInt32: return 4;
-    case DataField::kInt64: return 10;
-    case DataField::kString: return 6;
-    case DataField::kByte: return 5;
-    case DataField::kRaw: return 13;
+    case DataField::kFloat: return TensorProto::kFloatDataFieldNumber;
+    case DataField::kDouble: return TensorProto::kDoubleDataFieldNumber;
+    case DataField::kInt32: return TensorProto::kInt32DataFieldNumber;
+    case DataField::kInt64: return TensorProto::kInt64DataFieldNumber;
+    case DataField::kString: return TensorProto::kStringDataFieldNumber;
+    case DataField::kByte: return TensorProto::kByteDataFieldNumber;
+    case DataField::kRaw: return TensorProto::kRawDataFieldNumber;
   }
   return 0;
 }
@@ -589,21 +589,15 @@ namespace {
 // strings through a 64 KiB buffer. One routine serves both the size pass (Counter) and the bytes
 // pass (Emitter), so the length prefixes always match what is written.
 
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
+using google::protobuf::io::CodedOutputStream;
+constexpr size_t kMaxVarint64Bytes = 10;  // 64 bits, 7 a byte
 
 // The varint of an int32 field: negative values are sign-extended to 64 bits (10 bytes), as protobuf does.
 uint64_t Int32Varint(int32_t v) { return static_cast<uint64_t>(static_cast<int64_t>(v)); }
 
 class Counter {
  public:
-  void Varint(uint64_t v) { bytes_ += VarintSize(v); }
+  void Varint(uint64_t v) { bytes_ += CodedOutputStream::VarintSize64(v); }
   void Raw(const void*, size_t n) { bytes_ += n; }
   int64_t bytes() const { return static_cast<int64_t>(bytes_); }
 
@@ -616,12 +610,9 @@ class Emitter {
   explicit Emitter(const ByteSink& sink) : sink_(sink) {}
   ~Emitter() = default;
   void Varint(uint64_t v) {
-    if (buffer_.size() - used_ < 10) Flush();
-    while (v >= 0x80) {
-      buffer_[used_++] = static_cast<char>(v | 0x80);
-      v >>= 7;
-    }
-    buffer_[used_++] = static_cast<char>(v);
+    if (buffer_.size() - used_ < kMaxVarint64Bytes) Flush();
+    uint8_t* at = reinterpret_cast<uint8_t*>(buffer_.data() + used_);
+    used_ += CodedOutputStream::WriteVarint64ToArray(v, at) - at;
   }
   void Raw(const void* data, size_t n) {
     if (n > buffer_.size() / 2) {
