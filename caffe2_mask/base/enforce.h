@@ -91,15 +91,17 @@ template <typename A, typename B>
 #define CAFFE_THROW(...) \
   ::caffe2::ThrowEnforceNotMet(__FILE__, __LINE__, "", ::caffe2::MakeString(__VA_ARGS__))
 
-#define CAFFE_ENFORCE(condition, ...)                                                       \
-  do {                                                                                      \
-    if (!(condition)) {                                                                     \
-      ::caffe2::ThrowEnforceNotMet(__FILE__, __LINE__, #condition,                         \
-                                   ::caffe2::MakeString("" __VA_OPT__(, ) __VA_ARGS__));   \
-    }                                                                                       \
+// `caller`: the object to record in the error (nullptr for none; see EnforceNotMet::caller()).
+#define CAFFE_ENFORCE_IMPL(condition, caller, ...)                                               \
+  do {                                                                                          \
+    if (!(condition)) {                                                                         \
+      ::caffe2::ThrowEnforceNotMet(__FILE__, __LINE__, #condition,                             \
+                                   ::caffe2::MakeString("" __VA_OPT__(, ) __VA_ARGS__), caller); \
+    }                                                                                           \
   } while (false)
 
-// `caller`: the object to record in the error (nullptr for none; see EnforceNotMet::caller()).
+#define CAFFE_ENFORCE(condition, ...) CAFFE_ENFORCE_IMPL(condition, nullptr, __VA_ARGS__)
+
 #define CAFFE_ENFORCE_THAT_IMPL(op, a, b, expr, caller, ...)                                \
   do {                                                                                      \
     const auto& caffe_enforce_a_ = (a);                                                     \
@@ -121,13 +123,7 @@ template <typename A, typename B>
 
 // The _WITH_CALLER forms record `this` as the error's caller() (c10::Error::caller() in Caffe2).
 // Operator::Run names the input or output blob holding that object ("while accessing input: x").
-#define CAFFE_ENFORCE_WITH_CALLER(condition, ...)                                               \
-  do {                                                                                          \
-    if (!(condition)) {                                                                         \
-      ::caffe2::ThrowEnforceNotMet(__FILE__, __LINE__, #condition,                             \
-                                   ::caffe2::MakeString("" __VA_OPT__(, ) __VA_ARGS__), this); \
-    }                                                                                           \
-  } while (false)
+#define CAFFE_ENFORCE_WITH_CALLER(condition, ...) CAFFE_ENFORCE_IMPL(condition, this, __VA_ARGS__)
 #define CAFFE_ENFORCE_EQ_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(==, a, b, #a " == " #b, this, __VA_ARGS__)
 #define CAFFE_ENFORCE_NE_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(!=, a, b, #a " != " #b, this, __VA_ARGS__)
 #define CAFFE_ENFORCE_LE_WITH_CALLER(a, b, ...) CAFFE_ENFORCE_THAT_IMPL(<=, a, b, #a " <= " #b, this, __VA_ARGS__)
