@@ -5,7 +5,10 @@
 // store of the whole vector, advancing the output by the popcount. The memory form of compress
 // (vpcompressd m512{k}, _mm512_mask_compressstoreu_*) is microcoded on AMD Zen 4 and runs at about a
 // sixth of this speed, so it is never used; only the last few rows before the end of `out` take a
-// masked store (a plain one, contiguous mask) instead.
+// masked store (a plain one, contiguous mask) instead. Expansion likewise loads into a register and
+// expands from it: the memory form (vpexpandd zmm{k}, m512, which GCC folds a plain load into unless
+// told not to) made BooleanUnmask with two pairs take 1.45x the time on AMD Zen 5 (16M positions,
+// docs/performance.md "Fourth machine").
 //
 // With CAFFE2_MASK_AVX512_SIMDE defined this file is instead compiled against SIMDe's portable emulation (for
 // the tests on machines without AVX-512: the kernel logic, guards and tails run for real, the
@@ -94,8 +97,18 @@ inline __m512i MaskzLoad32(uint32_t k, const void* p) { return _mm512_maskz_load
 inline __m512i MaskzLoad64(uint32_t k, const void* p) { return _mm512_maskz_loadu_epi64(static_cast<Mask8>(k), p); }
 inline void MaskStore32(void* p, uint32_t k, __m512i v) { _mm512_mask_storeu_epi32(p, static_cast<Mask16>(k), v); }
 inline void MaskStore64(void* p, uint32_t k, __m512i v) { _mm512_mask_storeu_epi64(p, static_cast<Mask8>(k), v); }
-inline __m512i MaskExpand32(__m512i s, uint32_t k, __m512i a) { return _mm512_mask_expand_epi32(s, static_cast<Mask16>(k), a); }
-inline __m512i MaskExpand64(__m512i s, uint32_t k, __m512i a) { return _mm512_mask_expand_epi64(s, static_cast<Mask8>(k), a); }
+// The expanded vector is pinned to a register (InRegister): left alone, GCC folds its load into the
+// memory form of vpexpandd/q, an expand-load, which is the slow form here too (see the top of the file).
+inline __m512i InRegister(__m512i v) {
+  asm("" : "+v"(v));
+  return v;
+}
+inline __m512i MaskExpand32(__m512i s, uint32_t k, __m512i a) {
+  return _mm512_mask_expand_epi32(s, static_cast<Mask16>(k), InRegister(a));
+}
+inline __m512i MaskExpand64(__m512i s, uint32_t k, __m512i a) {
+  return _mm512_mask_expand_epi64(s, static_cast<Mask8>(k), InRegister(a));
+}
 #endif
 
 // Once per flush of the byte sums (16 KiB of mask), so a spill beats _mm512_reduce_add_epi64 (which trips a GCC 12
