@@ -100,27 +100,59 @@ inline void PrefetchBytes(const char* p, int64_t bytes) {
   for (int64_t off = 0; off < limit; off += 64) __builtin_prefetch(p + off);
 }
 
+// Prefetches the kept rows of a compaction ahead of its copy, in mask order: the first
+// kMaxPrefetchBytes of each kept row, until kRowPrefetchAheadBytes of them are in flight beyond the rows
+// already copied. Kept rows start at places the hardware prefetcher cannot predict (each skipped gap
+// breaks its stream), so a kept row that nobody asked for in time costs a full memory latency; one
+// run ahead is not enough when runs are short (rows of 1 KiB at d0.5 read their kept half at 7 GB/s
+// without prefetch, 14 GB/s one 2 KiB run ahead and 28-30 GB/s 8-32 KiB ahead on AMD Zen 5:
+// docs/performance.md, "Fourth machine").
+constexpr int64_t kRowPrefetchAheadBytes = 16384;
+class KeptRowPrefetcher {
+ public:
+  KeptRowPrefetcher(const char* data, const bool* mask, int64_t n, int64_t rb)
+      : data_(data), mask_(mask), n_(n), rb_(rb), row_bytes_(Min64(rb, kMaxPrefetchBytes)) {}
+
+  // `copied` kept rows are done: ask for the ones after them, up to the distance.
+  void Ahead(int64_t copied) {
+    while ((issued_ - copied) * row_bytes_ < kRowPrefetchAheadBytes) {
+      while (bits_ == 0) {
+        if (next_word_ >= n_) return;
+        word_ = next_word_;
+        bits_ = Bits(mask_ + word_, Min64(64, n_ - word_));
+        next_word_ += 64;
+      }
+      PrefetchBytes(data_ + (word_ + Ctz64(bits_)) * rb_, rb_);
+      bits_ &= bits_ - 1;
+      ++issued_;
+    }
+  }
+
+ private:
+  const char* data_;
+  const bool* mask_;
+  int64_t n_, rb_, row_bytes_;
+  int64_t issued_ = 0;                    // kept rows prefetched so far
+  int64_t word_ = 0, next_word_ = 0;      // mask positions of the current word and the next
+  uint64_t bits_ = 0;                     // kept rows of the current word not yet prefetched
+};
+
 // Rows of >= 64 bytes: copy each run of consecutive true rows at once; false rows are never read.
 // `copy` is CopyRun (ordinary stores) or StreamCopy (streaming stores, for outputs too large to stay
-// cached; the caller fences). The next run is found before the current one is copied and its first
-// 4 KiB prefetched: runs of kept rows start at places the hardware prefetcher cannot predict (a
-// skipped gap breaks its stream), so without this every run starts with a full memory latency.
+// cached; the caller fences). The kept rows are prefetched ahead (KeptRowPrefetcher).
 template <bool kIdx, class Copy>
 int64_t CompactRuns(const char* data, const bool* mask, int64_t n, int64_t rb, char* out, int64_t* idx,
                     int64_t base, Copy copy) {
+  KeptRowPrefetcher prefetch(data, mask, n, rb);
   int64_t k = 0;
-  int64_t s = FindNext(mask, 0, n, true);
-  int64_t e = s < n ? FindNext(mask, s + 1, n, false) : n;
-  while (s < n) {
-    const int64_t next_s = FindNext(mask, e, n, true);
-    const int64_t next_e = next_s < n ? FindNext(mask, next_s + 1, n, false) : n;
-    if (next_s < n) PrefetchBytes(data + next_s * rb, (next_e - next_s) * rb);
+  for (int64_t s = FindNext(mask, 0, n, true); s < n;) {
+    const int64_t e = FindNext(mask, s + 1, n, false);
+    prefetch.Ahead(k);
     copy(out + k * rb, data + s * rb, (e - s) * rb);
     if (kIdx)
       for (int64_t r = s; r < e; ++r) idx[k + (r - s)] = base + r;
     k += e - s;
-    s = next_s;
-    e = next_e;
+    s = FindNext(mask, e, n, true);
   }
   return k;
 }
