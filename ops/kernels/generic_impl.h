@@ -101,21 +101,23 @@ inline void PrefetchBytes(const char* p, int64_t bytes) {
 }
 
 // Prefetches the kept rows of a compaction ahead of its copy, in mask order: the first
-// kMaxPrefetchBytes of each kept row, until kRowPrefetchAheadBytes of them are in flight beyond the rows
-// already copied. Kept rows start at places the hardware prefetcher cannot predict (each skipped gap
-// breaks its stream), so a kept row that nobody asked for in time costs a full memory latency; one
-// run ahead is not enough when runs are short (rows of 1 KiB at d0.5 read their kept half at 7 GB/s
-// without prefetch, 14 GB/s one 2 KiB run ahead and 28-30 GB/s 8-32 KiB ahead on AMD Zen 5:
-// docs/performance.md, "Fourth machine").
+// kMaxPrefetchBytes of each kept row, kRowPrefetchAheadBytes of rows ahead of the rows already copied
+// while rows are shorter than kMaxPrefetchBytes, one row ahead from there on. Kept rows start at
+// places the hardware prefetcher cannot predict (each skipped gap breaks its stream), so a kept row
+// that nobody asked for in time costs a full memory latency, and one run ahead is not enough when runs
+// are short: on AMD Zen 5, rows of 1 KiB at d0.5 read their kept half at 7 GB/s without prefetch and at
+// 28-30 GB/s 8-32 KiB ahead, while rows of 4 KiB and more, which the hardware streams within the row,
+// ran 1.04-1.12x slower with 16 KiB ahead than one row ahead (docs/performance.md, "Fourth machine").
 constexpr int64_t kRowPrefetchAheadBytes = 16384;
 class KeptRowPrefetcher {
  public:
   KeptRowPrefetcher(const char* data, const bool* mask, int64_t n, int64_t rb)
-      : data_(data), mask_(mask), n_(n), rb_(rb), row_bytes_(Min64(rb, kMaxPrefetchBytes)) {}
+      : data_(data), mask_(mask), n_(n), rb_(rb),
+        ahead_rows_(rb >= kMaxPrefetchBytes ? 1 : (kRowPrefetchAheadBytes + rb - 1) / rb) {}
 
   // `copied` kept rows are done: ask for the ones after them, up to the distance.
   void Ahead(int64_t copied) {
-    while ((issued_ - copied) * row_bytes_ < kRowPrefetchAheadBytes) {
+    while (issued_ - copied < ahead_rows_) {
       while (bits_ == 0) {
         if (next_word_ >= n_) return;
         word_ = next_word_;
@@ -131,10 +133,10 @@ class KeptRowPrefetcher {
  private:
   const char* data_;
   const bool* mask_;
-  int64_t n_, rb_, row_bytes_;
-  int64_t issued_ = 0;                    // kept rows prefetched so far
-  int64_t word_ = 0, next_word_ = 0;      // mask positions of the current word and the next
-  uint64_t bits_ = 0;                     // kept rows of the current word not yet prefetched
+  int64_t n_, rb_, ahead_rows_;
+  int64_t issued_ = 0;                // kept rows prefetched so far
+  int64_t word_ = 0, next_word_ = 0;  // mask positions of the current word and the next
+  uint64_t bits_ = 0;                 // kept rows of the current word not yet prefetched
 };
 
 // Rows of >= 64 bytes: copy each run of consecutive true rows at once; false rows are never read.
