@@ -23,19 +23,28 @@ std::vector<int64_t> Lengths() {
   return lengths;
 }
 
-TEST(StreamCopy, EveryAlignmentAndLength) {
+// The store kinds this CPU runs: SSE2 always, AVX where it has it.
+std::vector<detail::StreamStores> StoreKinds() {
+  std::vector<detail::StreamStores> kinds{detail::StreamStores::kSse2};
+  if (detail::BestStreamStores() == detail::StreamStores::kAvx) kinds.push_back(detail::StreamStores::kAvx);
+  return kinds;
+}
+
+TEST(StreamCopy, EveryStoreKindAlignmentAndLength) {
   std::mt19937_64 rng(21);
-  for (int64_t dst_offset = 0; dst_offset < 64; ++dst_offset)
-    for (int64_t bytes : Lengths()) {
-      ExactBuffer src(bytes, RandomEdge(rng));
-      FillRandomBytes(src.data(), bytes, rng);
-      GuardedBuffer dst(bytes, dst_offset);
-      detail::StreamCopy(dst.data(), src.data(), bytes);
-      detail::StreamFence();
-      SCOPED_TRACE(::testing::Message() << "dst_offset=" << dst_offset << " bytes=" << bytes);
-      ASSERT_TRUE(dst.GuardsIntact());
-      ASSERT_EQ(0, std::memcmp(dst.data(), src.data(), bytes));
-    }
+  for (const detail::StreamStores stores : StoreKinds())
+    for (int64_t dst_offset = 0; dst_offset < 64; ++dst_offset)
+      for (int64_t bytes : Lengths()) {
+        ExactBuffer src(bytes, RandomEdge(rng));
+        FillRandomBytes(src.data(), bytes, rng);
+        GuardedBuffer dst(bytes, dst_offset);
+        detail::StreamCopyWith(stores, dst.data(), src.data(), bytes);
+        detail::StreamFence();
+        SCOPED_TRACE(::testing::Message() << "stores=" << static_cast<int>(stores) << " dst_offset=" << dst_offset
+                                          << " bytes=" << bytes);
+        ASSERT_TRUE(dst.GuardsIntact());
+        ASSERT_EQ(0, std::memcmp(dst.data(), src.data(), bytes));
+      }
 }
 
 // The public copy: serial and split over the team (threshold 0), plain and streamed (threshold 0,
@@ -60,20 +69,22 @@ TEST(CopyBytes, EverySplitStoreKindAlignmentAndLength) {
     }
 }
 
-TEST(StreamFill, EveryAlignmentItemSizeAndCount) {
+TEST(StreamFill, EveryStoreKindAlignmentItemSizeAndCount) {
   std::mt19937_64 rng(22);
-  for (int64_t item : {2, 4, 8})
-    for (int64_t dst_offset = 0; dst_offset < 64; ++dst_offset)
-      for (int64_t count : Lengths()) {
-        uint8_t pattern[8];
-        FillRandomBytes(pattern, item, rng);
-        GuardedBuffer dst(count * item, dst_offset);
-        detail::StreamFill(dst.data(), count, item, pattern);
-        detail::StreamFence();
-        SCOPED_TRACE(::testing::Message() << "item=" << item << " dst_offset=" << dst_offset << " count=" << count);
-        ASSERT_TRUE(dst.GuardsIntact());
-        for (int64_t i = 0; i < count; ++i) ASSERT_EQ(0, std::memcmp(dst.data() + i * item, pattern, item)) << i;
-      }
+  for (const detail::StreamStores stores : StoreKinds())
+    for (int64_t item : {2, 4, 8})
+      for (int64_t dst_offset = 0; dst_offset < 64; ++dst_offset)
+        for (int64_t count : Lengths()) {
+          uint8_t pattern[8];
+          FillRandomBytes(pattern, item, rng);
+          GuardedBuffer dst(count * item, dst_offset);
+          detail::StreamFillWith(stores, dst.data(), count, item, pattern);
+          detail::StreamFence();
+          SCOPED_TRACE(::testing::Message() << "stores=" << static_cast<int>(stores) << " item=" << item
+                                            << " dst_offset=" << dst_offset << " count=" << count);
+          ASSERT_TRUE(dst.GuardsIntact());
+          for (int64_t i = 0; i < count; ++i) ASSERT_EQ(0, std::memcmp(dst.data() + i * item, pattern, item)) << i;
+        }
 }
 
 }  // namespace
