@@ -101,19 +101,18 @@ inline void PrefetchBytes(const char* p, int64_t bytes) {
 }
 
 // Prefetches the kept rows of a compaction ahead of its copy, in mask order: the first
-// kMaxPrefetchBytes of each kept row, kRowPrefetchAheadBytes of rows ahead of the rows already copied
-// while rows are shorter than kMaxPrefetchBytes, one row ahead from there on. Kept rows start at
-// places the hardware prefetcher cannot predict (each skipped gap breaks its stream), so a kept row
-// that nobody asked for in time costs a full memory latency, and one run ahead is not enough when runs
-// are short: on AMD Zen 5, rows of 1 KiB at d0.5 read their kept half at 7 GB/s without prefetch and at
-// 28-30 GB/s 8-32 KiB ahead, while rows of 4 KiB and more, which the hardware streams within the row,
-// ran 1.04-1.12x slower with 16 KiB ahead than one row ahead (docs/performance.md, "Fourth machine").
+// kMaxPrefetchBytes of each kept row, until kRowPrefetchAheadBytes of them are in flight beyond the rows
+// already copied. Kept rows start at places the hardware prefetcher cannot predict (each skipped gap
+// breaks its stream), so a kept row that nobody asked for in time costs a full memory latency, and one
+// run ahead is not enough when runs are short: on AMD Zen 5, rows of 1 KiB at d0.5 read their kept half
+// at 7 GB/s without prefetch and at 28-30 GB/s 8-32 KiB ahead, and rows of 4 KiB compacted in 1.2-1.6x
+// the time of a copy of the same rows from a list when only one row ahead was asked for, in about that
+// time at 16 KiB (docs/performance.md, "Fourth machine").
 constexpr int64_t kRowPrefetchAheadBytes = 16384;
 class KeptRowPrefetcher {
  public:
   KeptRowPrefetcher(const char* data, const bool* mask, int64_t n, int64_t rb)
-      : data_(data), mask_(mask), n_(n), rb_(rb),
-        ahead_rows_(rb >= kMaxPrefetchBytes ? 1 : (kRowPrefetchAheadBytes + rb - 1) / rb) {}
+      : data_(data), mask_(mask), n_(n), rb_(rb), ahead_rows_(RowsAhead(rb)) {}
 
   // `copied` kept rows are done: ask for the ones after them, up to the distance.
   void Ahead(int64_t copied) {
@@ -131,6 +130,11 @@ class KeptRowPrefetcher {
   }
 
  private:
+  static int64_t RowsAhead(int64_t rb) {
+    const int64_t prefetched = Min64(rb, kMaxPrefetchBytes);
+    return (kRowPrefetchAheadBytes + prefetched - 1) / prefetched;
+  }
+
   const char* data_;
   const bool* mask_;
   int64_t n_, rb_, ahead_rows_;
