@@ -104,10 +104,10 @@ inline void PrefetchBytes(const char* p, int64_t bytes) {
 // kMaxPrefetchBytes of each kept row, until kRowPrefetchAheadBytes of them are in flight beyond the rows
 // already copied. Kept rows start at places the hardware prefetcher cannot predict (each skipped gap
 // breaks its stream), so a kept row that nobody asked for in time costs a full memory latency, and one
-// run ahead is not enough when runs are short: on AMD Zen 5, rows of 1 KiB at d0.5 read their kept half
-// at 7 GB/s without prefetch and at 28-30 GB/s 8-32 KiB ahead, and rows of 4 KiB compacted in 1.2-1.6x
-// the time of a copy of the same rows from a list when only one row ahead was asked for, in about that
-// time at 16 KiB (docs/performance.md, "Fourth machine").
+// run ahead is not enough when runs are short: on AMD Zen 5, reading the kept half of rows of 1 KiB at
+// d0.5 took 3.5-5x less time prefetched 16 KiB ahead than not prefetched, and rows of 4 KiB compacted in
+// 1.2-1.6x the time of a copy of the same rows from a list when only one row ahead was asked for, in
+// about that time at 16 KiB (cache_resident_benchmark; docs/performance.md, "Fourth machine").
 constexpr int64_t kRowPrefetchAheadBytes = 16384;
 class KeptRowPrefetcher {
  public:
@@ -118,12 +118,12 @@ class KeptRowPrefetcher {
   void Ahead(int64_t copied) {
     while (issued_ - copied < ahead_rows_) {
       while (bits_ == 0) {
-        if (next_word_ >= n_) return;
-        word_ = next_word_;
+        if (word_ >= n_) return;
         bits_ = Bits(mask_ + word_, Min64(64, n_ - word_));
-        next_word_ += 64;
+        word_ += 64;
       }
-      PrefetchBytes(data_ + (word_ + Ctz64(bits_)) * rb_, rb_);
+      // Rows a run longer than the distance has already copied are passed over, not asked for.
+      if (issued_ >= copied) PrefetchBytes(data_ + (word_ - 64 + Ctz64(bits_)) * rb_, rb_);
       bits_ &= bits_ - 1;
       ++issued_;
     }
@@ -138,9 +138,9 @@ class KeptRowPrefetcher {
   const char* data_;
   const bool* mask_;
   int64_t n_, rb_, ahead_rows_;
-  int64_t issued_ = 0;                // kept rows prefetched so far
-  int64_t word_ = 0, next_word_ = 0;  // mask positions of the current word and the next
-  uint64_t bits_ = 0;                 // kept rows of the current word not yet prefetched
+  int64_t issued_ = 0;  // kept rows walked so far (prefetched, or passed over)
+  int64_t word_ = 0;    // mask position of the next word; bits_ holds the one before it
+  uint64_t bits_ = 0;   // kept rows of that word not yet walked
 };
 
 // Rows of >= 64 bytes: copy each run of consecutive true rows at once; false rows are never read.

@@ -158,19 +158,23 @@ void KeptRowReads() {
   constexpr int64_t kBytes = int64_t{64} << 20, kAhead = 16384;
   std::vector<char> data(kBytes, 1), out_buffer(kBytes + 64, 0);
   for (int64_t rb : {256, 1024, 4096, 16384}) {
-    const int64_t n = kBytes / rb;
-    const std::vector<char> half = Mask(n, 2, 3), all(n, 1);
+    const int64_t n = kBytes / rb, prefetched = std::min<int64_t>(rb, 4096);
+    const int64_t ahead = std::max<int64_t>(1, kAhead / prefetched);  // rows, as KeptRowPrefetcher counts them
+    const std::vector<char> half = Mask(n, 2, 3);
+    std::vector<int64_t> kept_rows, every_row(n);
+    for (int64_t r = 0; r < n; ++r) {
+      every_row[r] = r;
+      if (half[r]) kept_rows.push_back(r);
+    }
+    const int64_t kept = static_cast<int64_t>(kept_rows.size());
     volatile uint64_t sink = 0;
-    auto read = [&](const std::vector<char>& m, bool prefetch) {
-      std::vector<int64_t> rows;
-      for (int64_t r = 0; r < n; ++r)
-        if (m[r]) rows.push_back(r);
-      const int64_t kept = static_cast<int64_t>(rows.size()), ahead = std::max<int64_t>(1, kAhead / std::min<int64_t>(rb, 4096));
+    auto read = [&](const std::vector<int64_t>& rows, bool prefetch) {
+      const int64_t count = static_cast<int64_t>(rows.size());
       return BestNs([&] {
         uint64_t acc = 0;
-        for (int64_t k = 0; k < kept; ++k) {
-          if (prefetch && k + ahead < kept)
-            for (int64_t off = 0; off < std::min<int64_t>(rb, 4096); off += 64) __builtin_prefetch(data.data() + rows[k + ahead] * rb + off);
+        for (int64_t k = 0; k < count; ++k) {
+          if (prefetch && k + ahead < count)
+            for (int64_t off = 0; off < prefetched; off += 64) __builtin_prefetch(data.data() + rows[k + ahead] * rb + off);
           const char* row = data.data() + rows[k] * rb;
           for (int64_t off = 0; off < rb; off += 64) {
             uint64_t v[4];
@@ -181,25 +185,20 @@ void KeptRowReads() {
         sink = acc;
       });
     };
-    const double plain = read(half, false), ahead = read(half, true), every = read(all, false);
+    const double plain = read(kept_rows, false), prefetched_read = read(kept_rows, true), every = read(every_row, false);
     std::printf("read rows of %ld B at d0.5: kept rows %.2f ms, kept rows prefetched 16 KiB ahead %.2f ms; every row %.2f ms\n",
-                rb, plain / 1e6, ahead / 1e6, every / 1e6);
+                rb, plain / 1e6, prefetched_read / 1e6, every / 1e6);
 
-    // The kept rows copied from a precomputed list (no run search), prefetched the same way, with
-    // streaming stores as BooleanMask uses for a large output, against BooleanMask and a memcpy of as
-    // many bytes. Where the listed copy is no faster than BooleanMask, the gap to memcpy is the memory
-    // system's (random reads against one stream), not the kernel's loop.
-    std::vector<int64_t> rows;
-    for (int64_t r = 0; r < n; ++r)
-      if (half[r]) rows.push_back(r);
-    const int64_t kept = static_cast<int64_t>(rows.size()), prefetched = std::min<int64_t>(rb, 4096);
-    const int64_t rows_ahead = std::max<int64_t>(1, kAhead / prefetched);
+    // The kept rows copied from the list (no run search), prefetched the same way, with streaming stores
+    // as BooleanMask uses for a large output, against BooleanMask and a memcpy of as many bytes. Where
+    // the listed copy is no faster than BooleanMask, the gap to memcpy is the memory system's (random
+    // reads against one stream), not the kernel's loop.
     char* const out = LineAligned(out_buffer);
     const double listed = BestNs([&] {
       for (int64_t k = 0; k < kept; ++k) {
-        if (k + rows_ahead < kept)
-          for (int64_t off = 0; off < prefetched; off += 64) __builtin_prefetch(data.data() + rows[k + rows_ahead] * rb + off);
-        detail::StreamCopy(out + k * rb, data.data() + rows[k] * rb, rb);
+        if (k + ahead < kept)
+          for (int64_t off = 0; off < prefetched; off += 64) __builtin_prefetch(data.data() + kept_rows[k + ahead] * rb + off);
+        detail::StreamCopy(out + k * rb, data.data() + kept_rows[k] * rb, rb);
       }
       detail::StreamFence();
     });
